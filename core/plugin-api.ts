@@ -1,0 +1,81 @@
+/**
+ * The plugin API: the only core module a filesystem plugin may import. It is versioned
+ * (CORE_API_VERSION, semver); a plugin declares the range it supports in meta.coreApi and the
+ * registry refuses a plugin whose range excludes this core. Additions are minor versions.
+ *
+ * A plugin is a plain object of pure, synchronous functions plus metadata and an Avro schema; the
+ * core wraps every call, so a throwing plugin becomes a counted error, never a crash.
+ */
+import type { Blob, EventDraft, FsEvent, Subtype } from './model/event';
+import type { RawRecord, MountInfo, KmsgRecord, FanotifyRecord, CounterRecord, HealthRecord } from './model/raw-record';
+
+export type { Blob, EventDraft, FsEvent, Subtype, RawRecord, MountInfo, KmsgRecord, FanotifyRecord, CounterRecord, HealthRecord };
+export { SUBTYPES, subtypeMask, subtypeNames } from './model/event';
+export { errnoName, errnoNumber } from './model/errno';
+
+export const CORE_API_VERSION = '1.0.0';
+
+export interface PluginMeta {
+  /** Unique, lower-case, [a-z0-9_]: also the Avro namespace suffix of the blob. */
+  name: string;
+  /** Plugin's own version. */
+  version: string;
+  /** Supported core API range: `^1.0.0`, `>=1.0.0 <2.0.0`, `1.x`. */
+  coreApi: string;
+  /** Filesystem types (as in /proc/self/mountinfo) this plugin claims. */
+  fsTypes: string[];
+  description?: string;
+}
+
+/** Read-only view of the world a plugin may consult while classifying. */
+export interface ClassifyContext {
+  /** The mount of a device short name (`loop0`), if mounted. */
+  mountByDevice(device: string): MountInfo | undefined;
+  /** The mount whose statfs fsid is this one. */
+  mountByFsid(fsid: string): MountInfo | undefined;
+}
+
+/** An Avro record schema as plain JSON (no avsc types cross this boundary). */
+export interface AvroRecordSchema {
+  type: 'record';
+  name: string;
+  namespace?: string;
+  doc?: string;
+  fields: { name: string; type: unknown; default?: unknown; doc?: string }[];
+}
+
+export interface FsPlugin<B extends Blob = Blob> {
+  readonly meta: PluginMeta;
+  /**
+   * Avro schema of the blob. Its full name must be `fsfault.plugins.<meta.name>.<Name>`. Every field
+   * must have a default so that old readers/writers stay compatible when fields are added.
+   */
+  readonly blobSchema: AvroRecordSchema;
+  /**
+   * Turn a raw record into an event draft, or null when the record is not this plugin's.
+   * kmsg records are offered to every plugin (first non-null wins); fanotify, sysfs and ioctl records
+   * only to the plugin that claims the filesystem's type. Must be pure: same input, same output.
+   */
+  classify(record: RawRecord, ctx: ClassifyContext): EventDraft<B> | null;
+  /**
+   * Merge key over the blob (and the event's generic fields). Two queued events of the same
+   * filesystem with equal keys are merged. null: this event never merges.
+   */
+  mergeKey(event: Readonly<FsEvent<B>>): string | null;
+  /**
+   * Merge `from` into `into` (same key). Return the merged blob. Count, times, masks and sources are
+   * merged by the core; the plugin merges only its blob. The merged blob's encoded size must stay
+   * bounded however many merges happen (the conformance kit checks it).
+   */
+  merge(into: B, from: Readonly<B>): B;
+  /**
+   * Is this event terminal for its filesystem ("and then we died": journal abort, forced shutdown,
+   * emergency read-only)? Return the reason, or null.
+   */
+  terminal(event: Readonly<FsEvent<B>>): string | null;
+}
+
+/** Small helper so a plugin file reads as a declaration. */
+export function definePlugin<B extends Blob>(plugin: FsPlugin<B>): FsPlugin<B> {
+  return plugin;
+}
