@@ -33,6 +33,25 @@ export interface ClassifyContext {
   mountByDevice(device: string): MountInfo | undefined;
   /** The mount whose statfs fsid is this one. */
   mountByFsid(fsid: string): MountInfo | undefined;
+  /**
+   * True when fanotify FAN_FS_ERROR is marked on this device's filesystem. fanotify counts every
+   * error exactly, so a log line describing an error fanotify also reports should add detail, not
+   * count (count 0), and it should carry the same merge key so the two fuse into one event.
+   */
+  fanotifyWatched(device: string): boolean;
+}
+
+/** Where the kernel keeps a filesystem's error counters; the core reads them and reconciles. */
+export interface CounterProbe {
+  /** sysfs directory of the device, e.g. `/sys/fs/ext4/loop0`. */
+  sysfsDir(device: string): string;
+  /** Files in that directory to read (numbers or short strings). */
+  files: readonly string[];
+  /**
+   * Total errors the kernel counted, from a CounterRecord of those files. The core compares its
+   * increase with the errors it saw for the filesystem and reports any shortfall as a loss.
+   */
+  total(record: CounterRecord): number | null;
 }
 
 /** An Avro record schema as plain JSON (no avsc types cross this boundary). */
@@ -73,6 +92,8 @@ export interface FsPlugin<B extends Blob = Blob> {
    * emergency read-only)? Return the reason, or null.
    */
   terminal(event: Readonly<FsEvent<B>>): string | null;
+  /** Optional error-counter probe (ext4 sysfs errors_count ...). */
+  readonly counters?: CounterProbe;
 }
 
 /** Small helper so a plugin file reads as a declaration. */
