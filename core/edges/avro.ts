@@ -1,0 +1,70 @@
+/**
+ * The avsc edge: the only file that imports avsc. Everything else sees AvroType, a small interface,
+ * so the Avro library can be swapped without touching the pipeline.
+ */
+import avro from 'avsc';
+
+export interface AvroType {
+  /** Encode a value; throws with the failing field path named when the value does not match. */
+  toBuffer(value: unknown): Buffer;
+  fromBuffer(buf: Buffer, resolver?: AvroResolver): unknown;
+  isValid(value: unknown, errorHook?: (path: string[], value: unknown) => void): boolean;
+  /** Parsing Canonical Form as a JSON string. */
+  canonical(): string;
+  /** The full schema, with defaults, docs and logical types, as JSON. */
+  schemaJson(): unknown;
+  createResolver(writer: AvroType): AvroResolver;
+  /** The avsc type, for the container-file connector's block encoder/decoder. */
+  readonly raw: unknown;
+}
+
+export type AvroResolver = { readonly __resolver: true };
+
+type AvscType = {
+  toBuffer(v: unknown): Buffer;
+  fromBuffer(b: Buffer, r?: unknown): unknown;
+  isValid(v: unknown, opts?: { errorHook?: (path: string[], any: unknown) => void }): boolean;
+  schema(opts?: { exportAttrs?: boolean }): unknown;
+  createResolver(t: unknown): unknown;
+};
+
+function wrap(t: AvscType): AvroType {
+  return {
+    raw: t,
+    toBuffer: (v) => t.toBuffer(v),
+    fromBuffer: (b, r) => t.fromBuffer(b, r),
+    isValid: (v, hook) => t.isValid(v, hook ? { errorHook: hook } : undefined),
+    canonical: () => JSON.stringify(t.schema()),
+    schemaJson: () => t.schema({ exportAttrs: true }),
+    createResolver: (w) => t.createResolver(w.raw) as AvroResolver,
+  };
+}
+
+/**
+ * Parse a schema. Unions of null and one type are unwrapped; unions of several records (the blob
+ * union) are wrapped as `{ "full.Name": value }`. A fresh options object each time: avsc mutates it.
+ */
+export function parseAvroSchema(schema: unknown): AvroType {
+  return wrap(avro.Type.forSchema(schema as never, { wrapUnions: 'auto' }) as unknown as AvscType);
+}
+
+// CRC-64-AVRO (Rabin) fingerprint of the canonical form, as the Avro spec defines it; avsc does not
+// compute it, and single-object encoding and the store key schemas by it.
+const EMPTY = 0xc15d213aa4d7a795n;
+const TABLE: bigint[] = (() => {
+  const t: bigint[] = [];
+  for (let i = 0; i < 256; i++) {
+    let fp = BigInt(i);
+    for (let j = 0; j < 8; j++) fp = (fp >> 1n) ^ (EMPTY & -(fp & 1n));
+    t.push(fp & 0xffffffffffffffffn);
+  }
+  return t;
+})();
+
+export function rabinFingerprint(canonical: string): Buffer {
+  let fp = EMPTY;
+  for (const b of Buffer.from(canonical, 'utf8')) fp = (fp >> 8n) ^ TABLE[Number((fp ^ BigInt(b)) & 0xffn)]!;
+  const out = Buffer.alloc(8);
+  out.writeBigUInt64LE(fp & 0xffffffffffffffffn);
+  return out;
+}

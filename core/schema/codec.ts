@@ -1,0 +1,105 @@
+/**
+ * Encodes FsEvents to Avro binary with the composed schema and back. The mapping between the
+ * in-memory event (subtype bit mask, blob by plugin) and the Avro record (subtype names, wrapped
+ * blob union) lives only here.
+ */
+import { FsfaultError } from '../errors';
+import type { AvroType } from '../edges/avro';
+import { subtypeMask, subtypeNames, type Blob, type FsEvent, type SourceName, type Subtype } from '../model/event';
+import type { ComposedSchema } from './compose';
+import { UNKNOWN_BLOB_NAME } from './event-schema';
+
+export type AvroEventRecord = Record<string, unknown>;
+
+export class EventCodec {
+  constructor(readonly schema: ComposedSchema) {}
+
+  toRecord(e: FsEvent): AvroEventRecord {
+    let blob: unknown = null;
+    if (e.blob !== null) {
+      const full = e.plugin === null ? undefined : this.schema.blobNames.get(e.plugin);
+      blob = full ? { [full]: e.blob } : { [UNKNOWN_BLOB_NAME]: { plugin: e.plugin ?? '', json: JSON.stringify(e.blob) } };
+    }
+    return {
+      id: e.id,
+      host: e.host,
+      kind: e.kind,
+      fs: e.fs,
+      errno: e.errno,
+      errnoName: e.errnoName,
+      count: e.count,
+      firstSeen: e.firstSeen,
+      lastSeen: e.lastSeen,
+      sources: e.sources,
+      subtypes: subtypeNames(e.subtypes),
+      inode: e.inode,
+      handleType: e.handleType,
+      handle: e.handle,
+      path: e.path,
+      plugin: e.plugin,
+      blob,
+      lost: e.lost,
+      death: e.death,
+    };
+  }
+
+  fromRecord(r: AvroEventRecord): FsEvent {
+    let blob: Blob | null = null;
+    const wrapped = r.blob as Record<string, unknown> | null;
+    if (wrapped) {
+      const [name, value] = Object.entries(wrapped)[0]!;
+      blob = name === UNKNOWN_BLOB_NAME ? (JSON.parse((value as { json: string }).json) as Blob) : ({ ...(value as Blob) });
+    }
+    return {
+      id: r.id as string,
+      host: r.host as string,
+      kind: r.kind as FsEvent['kind'],
+      fs: { ...(r.fs as FsEvent['fs']) },
+      errno: r.errno as number | null,
+      errnoName: r.errnoName as string | null,
+      count: r.count as number,
+      firstSeen: r.firstSeen as number,
+      lastSeen: r.lastSeen as number,
+      sources: r.sources as SourceName[],
+      subtypes: subtypeMask(r.subtypes as Subtype[]),
+      inode: r.inode as number | null,
+      handleType: r.handleType as number | null,
+      handle: r.handle as string | null,
+      path: r.path as string | null,
+      plugin: r.plugin as string | null,
+      blob,
+      lost: (r.lost as FsEvent['lost']) ?? null,
+      death: (r.death as FsEvent['death']) ?? null,
+    };
+  }
+
+  /** Avro binary body. A value that does not fit the schema fails naming the field path. */
+  encode(e: FsEvent): Buffer {
+    const rec = this.toRecord(e);
+    try {
+      return this.schema.type.toBuffer(rec);
+    } catch (err) {
+      throw new FsfaultError('ENCODE_FAILED', `event ${e.id} does not match the Avro schema: ${describeInvalid(this.schema.type, rec)}`, { cause: err });
+    }
+  }
+
+  decode(body: Buffer, writer?: AvroType): FsEvent {
+    const type = this.schema.type;
+    const rec = writer && writer !== type ? type.fromBuffer(body, type.createResolver(writer)) : type.fromBuffer(body);
+    return this.fromRecord(rec as AvroEventRecord);
+  }
+
+  /** Encoded size in bytes: what the core queue charges an event against its budget. */
+  sizeOf(e: FsEvent): number {
+    return this.encode(e).length;
+  }
+}
+
+/** Names the first field whose value does not match, e.g. `blob.fsfault.plugins.ext4.Ext4Blob.line = "x"`. */
+export function describeInvalid(type: AvroType, value: unknown): string {
+  const problems: string[] = [];
+  type.isValid(value, (path, v) => {
+    if (problems.length < 3) problems.push(`${path.join('.') || '(root)'} = ${JSON.stringify(v)?.slice(0, 80)}`);
+  });
+  return problems.length ? `bad value at ${problems.join('; ')}` : 'value rejected by the encoder';
+}

@@ -1,0 +1,55 @@
+/**
+ * The store contract: the event log is the single source of truth after the core queue. Every
+ * connector reads from it through its own named cursor and confirms delivery; nothing is
+ * published from memory. Implemented by core/store/sqlite-store.ts (better-sqlite3).
+ */
+import type { FsEvent } from '../model/event';
+
+/** One stored event. `offset` is gapless and increasing from 1. */
+export interface StoredEvent {
+  offset: number;
+  /** Time the row was appended, µs since the epoch. */
+  storedAt: number;
+  event: FsEvent;
+  /** The Avro binary body exactly as stored (encoded with the schema `fingerprint`). */
+  body: Buffer;
+  /** 16 hex digits, CRC-64-AVRO of the writer schema's canonical form. */
+  fingerprint: string;
+}
+
+export interface EventQuery {
+  since?: number; // µs, inclusive, on lastSeen
+  until?: number; // µs, exclusive, on firstSeen
+  device?: string;
+  kind?: FsEvent['kind'];
+  fromOffset?: number;
+  toOffset?: number;
+  limit?: number;
+}
+
+export interface EventLog {
+  /** Append events atomically (one transaction) together with source cursors; returns their offsets. */
+  append(events: readonly FsEvent[], sourceCursors?: Readonly<Record<string, string>>): number[];
+  /** Events with offset > afterOffset, in offset order, at most `max`. */
+  readAfter(afterOffset: number, max: number): StoredEvent[];
+  query(q: EventQuery): StoredEvent[];
+  /** Highest offset stored (0 when empty). */
+  headOffset(): number;
+  /** Resolves when an event with offset > afterOffset exists (or at once if it already does). */
+  waitForAppend(afterOffset: number, signal?: AbortSignal): Promise<void>;
+
+  /** Committed offset of a connector cursor (0 when new). */
+  cursor(name: string): number;
+  /** Advance a connector cursor after the connector confirmed delivery up to `offset`. Never moves back. */
+  commit(name: string, offset: number): void;
+  /** Registered connector cursors, so retention can keep what a connector has not confirmed. */
+  cursors(): Record<string, number>;
+
+  /** Source cursors (kernel-log seq, counter baselines ...), persisted atomically with appends. */
+  sourceCursor(name: string): string | null;
+
+  /** Writer schema JSON text by fingerprint (schemas are stored once). */
+  schemaText(fingerprint: string): string | null;
+
+  close(): void;
+}
