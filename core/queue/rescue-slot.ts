@@ -1,5 +1,6 @@
-import type { FsEvent, FsIdentity, SourceName } from '../model/event';
+import type { FsEvent, FsIdentity } from '../model/event';
 import { Entry } from './fifo';
+import { addSource } from './merge-fields';
 import type { RescueCaps } from './queue-types';
 
 export const RESCUE_CAPS: RescueCaps = { filesystems: 32, errnos: 16, reasons: 16 };
@@ -136,9 +137,4 @@ function bump(m: Map<string, number>, key: string, n: number, cap: number, overf
   if (have !== undefined) m.set(key, have + n);
   else if (key === overflow || m.size - (m.has(overflow) ? 1 : 0) < cap) m.set(key, n);
   else m.set(overflow, (m.get(overflow) ?? 0) + n);
-}
-
-/** Order-stable union; at most one entry per source name, so the array stays tiny. */
-export function addSource(into: SourceName[], s: SourceName): void {
-  if (!into.includes(s)) into.push(s);
 }

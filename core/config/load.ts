@@ -1,0 +1,62 @@
+/**
+ * Loads configuration: YAML file (optional) → ${ENV} interpolation → validation with defaults.
+ * Errors name the offending key and value.
+ */
+import * as fs from 'node:fs';
+import YAML from 'yaml';
+import { FsfaultError } from '../errors';
+import { Config } from './schema';
+
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Replace ${NAME} and ${NAME:-default} in every string value; an unset NAME without default is an error. */
+export function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: string[] = []): unknown {
+  if (typeof value === 'string') {
+    return value.replace(ENV_REF, (_m, name: string, dflt: string | undefined) => {
+      const v = env[name];
+      if (v !== undefined) return v;
+      if (dflt !== undefined) return dflt;
+      throw new FsfaultError('CONFIG_ENV_MISSING', `config key '${path.join('.') || '(root)'}' references \${${name}}, which is not set`, {
+        details: { key: path.join('.'), variable: name },
+      });
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, [...path, String(i)]));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, [...path, k])]));
+  }
+  return value;
+}
+
+export function validateConfig(raw: unknown, origin = 'config'): Config {
+  const r = Config.safeParse(raw ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const key = issue.path.join('.') || '(root)';
+  let value: unknown = raw;
+  for (const p of issue.path) value = (value as Record<string | number, unknown> | undefined)?.[p];
+  const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)})`;
+  const extra = issue.code === 'unrecognized_keys' ? `: unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(', ')}` : `: ${issue.message}`;
+  throw new FsfaultError('CONFIG_INVALID', `${origin}: key '${key}'${extra}${shown}`, { details: { key, issues: r.error.issues } });
+}
+
+export function parseConfigText(text: string, origin: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let raw: unknown;
+  try {
+    raw = YAML.parse(text);
+  } catch (e) {
+    throw new FsfaultError('CONFIG_UNREADABLE', `${origin}: not valid YAML: ${(e as Error).message.split('\n')[0]}`, { cause: e });
+  }
+  return validateConfig(interpolate(raw ?? {}, env), origin);
+}
+
+export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): Config {
+  if (!file) return validateConfig({});
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new FsfaultError('CONFIG_UNREADABLE', `cannot read config file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+  }
+  return parseConfigText(text, file, env);
+}

@@ -1,0 +1,128 @@
+/**
+ * The configuration schema. Every key has a default, so no file is needed; a file only overrides.
+ * Unknown keys are rejected so a typo is an error, not a silent default.
+ */
+import * as os from 'node:os';
+import { z } from 'zod';
+
+const ms = z.number().int().nonnegative();
+
+export const QueueConfig = z
+  .object({
+    /** Bytes of encoded events the core queue may hold before events go to the rescue slot. */
+    budgetBytes: z.number().int().min(1024).default(8 * 1024 * 1024),
+    /** Upper bound on queued events per filesystem. */
+    maxPerFilesystem: z.number().int().min(1).default(10_000),
+    /** How long the consumer waits after the queue became readable, so related records merge. */
+    lingerMs: ms.default(200),
+  })
+  .strict();
+
+export const SourcesConfig = z
+  .object({
+    kmsg: z.boolean().default(true),
+    fanotify: z.boolean().default(true),
+    /** Filesystem types to watch; default: every type a registered plugin claims. */
+    fsTypes: z.array(z.string().min(1)).optional(),
+    /** Only these mount points (default: all mounts of the watched types). */
+    mountPoints: z.array(z.string().min(1)).optional(),
+    counters: z.object({ enabled: z.boolean().default(true), intervalMs: ms.default(10_000) }).strict().default({}),
+    health: z.object({ enabled: z.boolean().default(true), intervalMs: ms.default(10_000) }).strict().default({}),
+  })
+  .strict();
+
+export const StoreConfig = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** SQLite `synchronous`: full = fsync every commit, normal = WAL default, off = no fsync. */
+    durability: z.enum(['full', 'normal', 'off']).default('full'),
+    retention: z
+      .object({
+        maxAgeDays: z.number().positive().default(90),
+        maxBytes: z.number().int().positive().default(1024 * 1024 * 1024),
+        /** block: stop appending (events wait in the queue, then the rescue slot); drop-oldest: delete oldest rows even unconfirmed, recorded as a loss. */
+        policy: z.enum(['block', 'drop-oldest']).default('block'),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export const StdoutConfig = z
+  .object({
+    enabled: z.boolean().default(true),
+    format: z.enum(['json', 'text']).default('text'),
+  })
+  .strict();
+
+export const KafkaConfig = z
+  .object({
+    brokers: z.array(z.string().min(1)).min(1),
+    topic: z.string().min(1).default('fs-errors'),
+    clientId: z.string().min(1).default('fsfault'),
+    compression: z.enum(['none', 'gzip', 'lz4']).default('gzip'),
+    batch: z.object({ maxEvents: z.number().int().min(1).default(500), lingerMs: ms.default(20) }).strict().default({}),
+    tls: z
+      .object({
+        ca: z.string().optional(),
+        cert: z.string().optional(),
+        key: z.string().optional(),
+        rejectUnauthorized: z.boolean().default(true),
+      })
+      .strict()
+      .optional(),
+    sasl: z
+      .object({
+        mechanism: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']),
+        username: z.string().min(1),
+        password: z.string(),
+      })
+      .strict()
+      .optional(),
+    registry: z
+      .object({
+        urls: z.array(z.string().url()).min(1),
+        subjectStrategy: z.enum(['topic', 'record']).default('topic'),
+        basicAuth: z.object({ username: z.string(), password: z.string() }).strict().optional(),
+        bearerToken: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    retry: z
+      .object({
+        initialMs: ms.default(300),
+        maxMs: ms.default(30_000),
+        /** -1: forever. */
+        maxRetries: z.number().int().min(-1).default(-1),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export const AvroFilesConfig = z
+  .object({
+    dir: z.string().min(1),
+    codec: z.enum(['null', 'deflate', 'snappy']).default('deflate'),
+    rotate: z.object({ maxBytes: z.number().int().min(1024).default(64 * 1024 * 1024), maxAgeSec: z.number().int().min(1).default(3600) }).strict().default({}),
+    blockEvents: z.number().int().min(1).default(1000),
+  })
+  .strict();
+
+export const Config = z
+  .object({
+    host: z.string().min(1).default(os.hostname()),
+    stateDir: z.string().min(1).default('/var/lib/fsfault'),
+    queue: QueueConfig.default({}),
+    sources: SourcesConfig.default({}),
+    store: StoreConfig.default({}),
+    stdout: StdoutConfig.default({}),
+    kafka: KafkaConfig.optional(),
+    avroFiles: AvroFilesConfig.optional(),
+  })
+  .strict();
+
+export type Config = z.infer<typeof Config>;
+export type KafkaConfig = z.infer<typeof KafkaConfig>;
+export type AvroFilesConfig = z.infer<typeof AvroFilesConfig>;
+export type StoreConfig = z.infer<typeof StoreConfig>;

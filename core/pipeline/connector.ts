@@ -1,0 +1,39 @@
+/**
+ * The connector contract. A connector publishes events from the store: the ConnectorPump
+ * (connector-pump.ts) reads after the connector's committed cursor, hands batches to `deliver`,
+ * and commits only what the connector reports as durably delivered. Nothing is published from memory.
+ */
+import type { EventCodec } from '../schema/codec';
+import type { ComposedSchema } from '../schema/compose';
+import type { EventLog, StoredEvent } from '../store/types';
+
+export interface ConnectorContext {
+  schema: ComposedSchema;
+  codec: EventCodec;
+  log: EventLog;
+  /** The connector's committed cursor when it opened. */
+  committed: number;
+  host: string;
+  /** Diagnostics to stderr (never to stdout, which may carry events). */
+  warn(message: string): void;
+}
+
+export interface Connector {
+  /** Stable name; also the store cursor name (`kafka:<topic>`, `avro:<dir>`, `stdout`). */
+  readonly name: string;
+  /**
+   * Prepare (connect, register schemas, find what already arrived). May return an offset to resume
+   * after when the destination knows better than the cursor (Kafka reads its topic's tail).
+   */
+  open(ctx: ConnectorContext): Promise<number | void>;
+  /**
+   * Deliver a batch (offsets increasing). Resolve with the highest offset that is now durable at the
+   * destination — possibly lower than the batch's last, e.g. while a container file is still open;
+   * undefined means "all of it". Throw to have the pump retry with backoff; throw a FsfaultError with
+   * code CONNECTOR_FATAL (or retriable === false) to stop the connector with that error.
+   */
+  deliver(batch: readonly StoredEvent[]): Promise<number | void>;
+  /** Make everything delivered so far durable (close/rename files ...); return the durable offset. */
+  flush(): Promise<number | void>;
+  close(): Promise<void>;
+}
