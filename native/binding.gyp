@@ -2,13 +2,46 @@
   "targets": [
     {
       "target_name": "fsfault_native",
-      "sources": ["src/addon.cc"],
-      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
-      "cflags!": ["-fno-exceptions"],
-      "cflags_cc!": ["-fno-exceptions"],
-      "cflags": ["-Wall", "-Wextra", "-Werror=return-type"],
-      "cflags_cc": ["-Wall", "-Wextra", "-Wshadow", "-Werror=return-type", "-std=c++17"]
+      "sources": [
+        "src/addon.cc",
+        "src/fanotify.cc",
+        "src/handles.cc",
+        "src/kmsg.cc",
+        "src/mounts.cc",
+        "src/reader.cc",
+        "src/records.cc",
+        "src/sys_error.cc",
+        "src/watcher.cc",
+        "src/xfs_ioctl.cc"
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NAPI_DISABLE_CPP_EXCEPTIONS"
+      ],
+      "cflags!": [
+        "-fno-exceptions"
+      ],
+      "cflags_cc!": [
+        "-fno-exceptions"
+      ],
+      "cflags": [
+        "-Wall",
+        "-Wextra",
+        "-Werror=return-type"
+      ],
+      "cflags_cc": [
+        "-isystem",
+        "<!(node -p \"require('path').dirname(require.resolve('node-addon-api/package.json'))\")",
+        "-Wall",
+        "-Wextra",
+        "-Wshadow",
+        "-Werror=return-type",
+        "-std=c++17",
+        "-pthread"
+      ],
+      "ldflags": [
+        "-pthread"
+      ]
     }
   ]
 }

@@ -1,14 +1,159 @@
 // Entry point of the fsfault addon: argument checking and exports only.
 #include <napi.h>
 
+#include <cmath>
+#include <string>
+
+#include "handles.h"
+#include "kmsg.h"
+#include "mounts.h"
+#include "records.h"
+#include "watcher.h"
+#include "xfs_ioctl.h"
+
 namespace {
 
-Napi::Value AbiVersion(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), 1);
+Napi::Value TypeError(Napi::Env env, const char* msg) {
+  Napi::TypeError::New(env, msg).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+Napi::Value Raise(Napi::Env env, const SysError& err) {
+  ToJsError(env, err).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+bool IsUint(const Napi::Value& v, double max) {
+  if (!v.IsNumber()) return false;
+  const double d = v.As<Napi::Number>().DoubleValue();
+  return d >= 0 && d <= max && std::floor(d) == d;
+}
+
+Napi::Value AbiVersion(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), 1); }
+
+// statfsFsid(path) -> '0123456789abcdef'
+Napi::Value StatfsFsidJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return TypeError(env, "statfsFsid(path: string)");
+  std::string fsid;
+  SysError err;
+  if (!StatfsFsid(info[0].As<Napi::String>(), &fsid, &err)) return Raise(env, err);
+  return Napi::String::New(env, fsid);
+}
+
+// nameToHandle(path) -> { handleType, handleHex, mountId }
+Napi::Value NameToHandleJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return TypeError(env, "nameToHandle(path: string)");
+  HandleInfo h;
+  SysError err;
+  if (!NameToHandle(info[0].As<Napi::String>(), &h, &err)) return Raise(env, err);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("handleType", h.handleType);
+  o.Set("handleHex", h.handleHex);
+  o.Set("mountId", h.mountId);
+  return o;
+}
+
+// resolveHandle(mountPoint, handleType, handleBytes: Buffer) -> { path } | { error: 'ESTALE' }
+Napi::Value ResolveHandleJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsBuffer()) {
+    return TypeError(env, "resolveHandle(mountPoint: string, handleType: number, handle: Buffer)");
+  }
+  Napi::Buffer<char> buf = info[2].As<Napi::Buffer<char>>();
+  std::string path;
+  SysError err;
+  Napi::Object o = Napi::Object::New(env);
+  if (ResolveHandle(info[0].As<Napi::String>(), info[1].As<Napi::Number>().Int32Value(),
+                    std::string(buf.Data(), buf.Length()), &path, &err)) {
+    o.Set("path", path);
+  } else {
+    o.Set("error", ErrnoName(err.err));
+    o.Set("syscall", err.syscall);
+  }
+  return o;
+}
+
+Napi::Value XfsFsGeometryJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return TypeError(env, "xfsFsGeometry(mountPoint: string)");
+  XfsFsGeometry g;
+  SysError err;
+  if (!XfsFsGeometryOf(info[0].As<Napi::String>(), &g, &err)) return Raise(env, err);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("blocksize", g.blocksize);
+  o.Set("agblocks", g.agblocks);
+  o.Set("agcount", g.agcount);
+  o.Set("datablocks", static_cast<double>(g.datablocks));
+  o.Set("logblocks", g.logblocks);
+  o.Set("sectsize", g.sectsize);
+  o.Set("inodesize", g.inodesize);
+  o.Set("sick", g.sick);
+  o.Set("checked", g.checked);
+  o.Set("uuid", g.uuid);
+  return o;
+}
+
+Napi::Value XfsAgGeometryJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !IsUint(info[1], 4294967295.0)) {
+    return TypeError(env, "xfsAgGeometry(mountPoint: string, agno: uint32)");
+  }
+  XfsAgGeometry g;
+  SysError err;
+  if (!XfsAgGeometryOf(info[0].As<Napi::String>(), info[1].As<Napi::Number>().Uint32Value(), &g, &err)) {
+    return Raise(env, err);
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("agno", g.agno);
+  o.Set("length", g.length);
+  o.Set("freeblks", g.freeblks);
+  o.Set("icount", g.icount);
+  o.Set("ifree", g.ifree);
+  o.Set("sick", g.sick);
+  o.Set("checked", g.checked);
+  return o;
+}
+
+Napi::Value XfsBulkstatHealthJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !IsUint(info[1], 9007199254740991.0)) {
+    return TypeError(env, "xfsBulkstatHealth(mountPoint: string, ino: safe integer)");
+  }
+  XfsInodeHealth h;
+  SysError err;
+  if (!XfsBulkstatHealthOf(info[0].As<Napi::String>(), static_cast<uint64_t>(info[1].As<Napi::Number>().DoubleValue()),
+                           &h, &err)) {
+    return Raise(env, err);
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("sick", h.sick);
+  o.Set("checked", h.checked);
+  return o;
+}
+
+// parseKmsgForTest(raw) -> KmsgRecord (readAtUs 0) | null: the reader thread's parser, exposed so
+// a unit test can hold it against native/kmsg-parse.ts.
+Napi::Value ParseKmsgForTest(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return TypeError(env, "parseKmsgForTest(raw: string)");
+  const std::string raw = info[0].As<Napi::String>();
+  KmsgParsed rec;
+  if (!ParseKmsgRecord(raw.data(), raw.size(), &rec)) return env.Null();
+  return KmsgToJs(env, rec, 0);
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("abiVersion", Napi::Function::New(env, AbiVersion));
+  exports.Set("statfsFsid", Napi::Function::New(env, StatfsFsidJs));
+  exports.Set("nameToHandle", Napi::Function::New(env, NameToHandleJs));
+  exports.Set("resolveHandle", Napi::Function::New(env, ResolveHandleJs));
+  exports.Set("xfsFsGeometry", Napi::Function::New(env, XfsFsGeometryJs));
+  exports.Set("xfsAgGeometry", Napi::Function::New(env, XfsAgGeometryJs));
+  exports.Set("xfsBulkstatHealth", Napi::Function::New(env, XfsBulkstatHealthJs));
+  exports.Set("parseKmsgForTest", Napi::Function::New(env, ParseKmsgForTest));
+  exports.Set("Watcher", Watcher::Define(env));
   return exports;
 }
 

@@ -1,0 +1,196 @@
+#include "watcher.h"
+
+#include <string>
+
+#include "fanotify.h"
+
+namespace {
+
+bool IsFunctionOrUndefined(const Napi::Value& v) { return v.IsFunction() || v.IsUndefined() || v.IsNull(); }
+
+Napi::Value Throw(Napi::Env env, const std::string& msg) {
+  Napi::TypeError::New(env, msg).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+}  // namespace
+
+Napi::Function Watcher::Define(Napi::Env env) {
+  return DefineClass(env, "Watcher",
+                     {
+                         InstanceMethod<&Watcher::MarkFilesystem>("markFilesystem"),
+                         InstanceMethod<&Watcher::UnmarkFilesystem>("unmarkFilesystem"),
+                         InstanceMethod<&Watcher::Pause>("pause"),
+                         InstanceMethod<&Watcher::Resume>("resume"),
+                         InstanceMethod<&Watcher::Stop>("stop"),
+                         InstanceMethod<&Watcher::Stats>("stats"),
+                         InstanceMethod<&Watcher::LastKmsgSeq>("lastKmsgSeq"),
+                     });
+}
+
+// new Watcher({ kmsg, kmsgStart: 'end'|'oldest'|'after', afterSeq, fanotify, mounts, batchMax,
+//               maxPendingBatches }, onBatch, onMountsChanged?, onError)
+Watcher::Watcher(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Watcher>(info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[0].IsObject() || !info[1].IsFunction() || !IsFunctionOrUndefined(info[2]) ||
+      !info[3].IsFunction()) {
+    Throw(env, "Watcher(options, onBatch, onMountsChanged, onError): bad arguments");
+    return;
+  }
+  Napi::Object o = info[0].As<Napi::Object>();
+  ReaderOptions opts;
+  opts.kmsg = o.Get("kmsg").ToBoolean();
+  const std::string start = o.Get("kmsgStart").ToString();
+  if (start == "end") opts.kmsgStart = KmsgSource::Start::End;
+  else if (start == "oldest") opts.kmsgStart = KmsgSource::Start::Oldest;
+  else if (start == "after") opts.kmsgStart = KmsgSource::Start::AfterSeq;
+  else {
+    Throw(env, "kmsgStart must be 'end', 'oldest' or 'after'");
+    return;
+  }
+  const double afterSeq = o.Get("afterSeq").ToNumber().DoubleValue();
+  const double batchMax = o.Get("batchMax").ToNumber().DoubleValue();
+  const double maxPending = o.Get("maxPendingBatches").ToNumber().DoubleValue();
+  if (!(afterSeq >= 0) || !(batchMax >= 1 && batchMax <= 65536) || !(maxPending >= 1 && maxPending <= 65536)) {
+    Throw(env, "afterSeq must be >= 0, batchMax and maxPendingBatches in [1, 65536]");
+    return;
+  }
+  opts.afterSeq = static_cast<uint64_t>(afterSeq);
+  opts.batchMax = static_cast<size_t>(batchMax);
+  opts.maxPending = static_cast<size_t>(maxPending);
+  opts.fanotify = o.Get("fanotify").ToBoolean();
+  opts.mounts = info[2].IsFunction();
+
+  SysError err;
+  if (!reader_.Open(opts, &err)) {
+    ToJsError(env, err).ThrowAsJavaScriptException();
+    return;
+  }
+  onBatch_ = Napi::Persistent(info[1].As<Napi::Function>());
+  if (info[2].IsFunction()) onMounts_ = Napi::Persistent(info[2].As<Napi::Function>());
+  onError_ = Napi::Persistent(info[3].As<Napi::Function>());
+
+  // One slot beyond maxPending is reserved for the final delivery made while stopping.
+  tsfn_ = Tsfn::New(env, "fsfault-watcher", opts.maxPending + 1, 1, this, &Watcher::Finalize,
+                    static_cast<void*>(nullptr));
+  Ref();  // the JS object lives at least until the TSFN is finalized
+  // Registered after the TSFN so it runs first at teardown (hooks run in reverse order).
+  napi_add_env_cleanup_hook(env, reinterpret_cast<void (*)(void*)>(&Watcher::OnEnvTeardown), this);
+  hookAdded_ = true;
+  started_ = true;
+  reader_.Start([this](Delivery* d) {
+    napi_status s = tsfn_.NonBlockingCall(d);
+    if (s == napi_ok) return Reader::SendResult::Sent;
+    return s == napi_queue_full ? Reader::SendResult::Full : Reader::SendResult::Closed;
+  });
+}
+
+Watcher::~Watcher() {
+  if (hookAdded_) napi_remove_env_cleanup_hook(Env(), reinterpret_cast<void (*)(void*)>(&Watcher::OnEnvTeardown), this);
+  reader_.Stop();
+}
+
+void Watcher::CallJs(Napi::Env env, Napi::Function, Watcher* self, Delivery* d) {
+  std::unique_ptr<Delivery> owned(d);
+  if (env == nullptr) return;  // the environment is going away: nothing can receive it
+  Napi::HandleScope scope(env);
+  // Credit first so that a throwing callback cannot stall the reader; the exception itself
+  // propagates as an uncaught exception (fatal unless the application handles it).
+  self->reader_.Credit();
+  if (d->mountsChanged) {
+    self->reader_.ClearMountSignal();
+    if (!self->onMounts_.IsEmpty()) self->onMounts_.Call({});
+    if (env.IsExceptionPending()) return;
+  }
+  if (!d->records.empty()) {
+    Napi::Array arr = Napi::Array::New(env, d->records.size());
+    for (size_t i = 0; i < d->records.size(); i++) arr.Set(static_cast<uint32_t>(i), RawItemToJs(env, d->records[i]));
+    self->reader_.stats().batchesDelivered++;
+    self->onBatch_.Call({arr});
+    if (env.IsExceptionPending()) return;
+  }
+  for (const SysError& e : d->errors) {
+    self->onError_.Call({ToJsError(env, e).Value()});
+    if (env.IsExceptionPending()) return;
+  }
+}
+
+void Watcher::Finalize(Napi::Env env, void*, Watcher* self) {
+  if (self->drained_) {
+    self->drained_->Resolve(env.Undefined());
+    self->drained_.reset();
+  }
+  self->Unref();
+}
+
+void Watcher::OnEnvTeardown(Watcher* self) {
+  self->hookAdded_ = false;
+  self->StopThread();
+}
+
+void Watcher::StopThread() {
+  if (stopped_) return;
+  stopped_ = true;
+  reader_.Stop();
+  if (started_) tsfn_.Release();
+}
+
+Napi::Value Watcher::Mark(const Napi::CallbackInfo& info, bool add) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return Throw(env, "mountPoint must be a string");
+  if (stopped_ || reader_.fanotifyFd() < 0) return Throw(env, "watcher is stopped or was created without fanotify");
+  SysError err;
+  if (!FanotifyMark(reader_.fanotifyFd(), add, info[0].As<Napi::String>(), &err)) {
+    ToJsError(env, err).ThrowAsJavaScriptException();
+  }
+  return env.Undefined();
+}
+
+Napi::Value Watcher::MarkFilesystem(const Napi::CallbackInfo& info) { return Mark(info, true); }
+Napi::Value Watcher::UnmarkFilesystem(const Napi::CallbackInfo& info) { return Mark(info, false); }
+
+Napi::Value Watcher::Pause(const Napi::CallbackInfo& info) {
+  if (!stopped_) reader_.Pause();
+  return info.Env().Undefined();
+}
+
+Napi::Value Watcher::Resume(const Napi::CallbackInfo& info) {
+  if (!stopped_) reader_.Resume();
+  return info.Env().Undefined();
+}
+
+// Joins the thread and closes every fd now; the returned promise resolves once every delivery
+// already handed to the TSFN (including the final one) has reached JS.
+Napi::Value Watcher::Stop(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!stopped_) {
+    drained_ = std::make_unique<Napi::Promise::Deferred>(env);
+    StopThread();
+  }
+  if (drained_) return drained_->Promise();
+  Napi::Promise::Deferred done(env);
+  done.Resolve(env.Undefined());
+  return done.Promise();
+}
+
+Napi::Value Watcher::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  ReaderStats& s = reader_.stats();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("kmsgRecords", static_cast<double>(s.kmsgRecords.load()));
+  o.Set("kmsgRejectedFacility", static_cast<double>(s.kmsgRejectedFacility.load()));
+  o.Set("kmsgLostRecords", static_cast<double>(s.kmsgLostRecords.load()));
+  o.Set("kmsgOverruns", static_cast<double>(s.kmsgOverruns.load()));
+  o.Set("fanotifyEvents", static_cast<double>(s.fanotifyEvents.load()));
+  o.Set("fanotifyOverflows", static_cast<double>(s.fanotifyOverflows.load()));
+  o.Set("batchesDelivered", static_cast<double>(s.batchesDelivered.load()));
+  o.Set("backpressureWaits", static_cast<double>(s.backpressureWaits.load()));
+  o.Set("readErrors", static_cast<double>(s.readErrors.load()));
+  return o;
+}
+
+Napi::Value Watcher::LastKmsgSeq(const Napi::CallbackInfo& info) {
+  const int64_t seq = reader_.lastKmsgSeq();
+  if (seq < 0) return info.Env().Null();
+  return Napi::Number::New(info.Env(), static_cast<double>(seq));
+}
