@@ -1,0 +1,55 @@
+/**
+ * fsfault's command line. Every command lives in its own module under commands/ and registers
+ * itself on the program; this file only sets up error handling: a bad argument or a typed error
+ * becomes one clear line on stderr and a non-zero exit code (2: usage/config, 1: runtime).
+ */
+import { Command, CommanderError } from 'commander';
+import { FsfaultError, isFsfaultError } from '../errors';
+import { processIo, type CliIo } from './io';
+import { COMMANDS } from './commands';
+
+const USAGE_CODES = new Set(['CLI_BAD_ARGUMENT', 'CONFIG_INVALID', 'CONFIG_UNREADABLE', 'CONFIG_ENV_MISSING', 'REPLAY_BAD_LINE', 'REPLAY_UNREADABLE']);
+
+export function createProgram(io: CliIo): Command {
+  const program = new Command('fsfault')
+    .description('Turns Linux filesystem errors into a reliable stream of events.')
+    .version(require('../../../package.json').version as string)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out.write(s),
+      writeErr: (s) => io.err.write(s),
+      outputError: (s, write) => write(`fsfault: ${s.replace(/^error: /, 'error [CLI_BAD_ARGUMENT]: ')}`),
+    })
+    .showHelpAfterError('(run with --help for usage)');
+  for (const register of COMMANDS) register(program, io);
+  for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
+  return program;
+}
+
+/** Run the CLI; resolves with the exit code (never throws). */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const program = createProgram(io);
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // help and version "errors" are successful exits
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
+    }
+    if (isFsfaultError(e)) {
+      io.err.write(`fsfault: error [${e.code}]: ${e.message}\n`);
+      return USAGE_CODES.has(e.code) ? 2 : 1;
+    }
+    io.err.write(`fsfault: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+/** Parse helpers for options, so a bad value is a CLI_BAD_ARGUMENT naming the option. */
+export function intOption(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v)) throw new FsfaultError('CLI_BAD_ARGUMENT', `option ${name} must be a whole number (got '${v}')`);
+    return Number(v);
+  };
+}

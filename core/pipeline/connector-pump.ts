@@ -1,0 +1,135 @@
+/**
+ * Drives one connector from the store: reads after its cursor, delivers, and commits only the
+ * offset the connector reports as durable. A failing delivery is retried with capped backoff and
+ * jitter (forever by default); a non-retriable error stops this connector and is reported, and
+ * never advances the cursor past undelivered events.
+ */
+import { FsfaultError } from '../errors';
+import type { EventLog } from '../store/types';
+import type { Connector, ConnectorContext } from './connector';
+import { backoffMs, sleep } from './retry';
+
+export interface PumpOptions {
+  batchSize: number;
+  retry: { initialMs: number; maxMs: number; maxRetries: number };
+}
+
+export interface PumpStats {
+  name: string;
+  committed: number;
+  readPos: number;
+  delivered: number;
+  retries: number;
+  lastError: string | null;
+  stopped: boolean;
+}
+
+export class ConnectorPump {
+  readonly stats: PumpStats;
+  private readonly abort = new AbortController();
+  private running: Promise<void> | null = null;
+  private fatal: Error | null = null;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly connector: Connector,
+    private readonly log: EventLog,
+    private readonly ctx: Omit<ConnectorContext, 'committed' | 'log'>,
+    private readonly opts: PumpOptions,
+  ) {
+    this.stats = { name: connector.name, committed: 0, readPos: 0, delivered: 0, retries: 0, lastError: null, stopped: false };
+  }
+
+  /** Open the connector and start pumping in the background. Rejects if open fails for good. */
+  async start(): Promise<void> {
+    const committed = this.log.cursor(this.connector.name);
+    const resume = await this.withRetry('open', () => this.connector.open({ ...this.ctx, log: this.log, committed }));
+    const start = Math.max(committed, typeof resume === 'number' ? resume : 0);
+    if (start > committed) this.log.commit(this.connector.name, start);
+    this.stats.committed = start;
+    this.stats.readPos = start;
+    this.running = this.loop().catch((e: Error) => {
+      this.fatal = e;
+      this.stats.lastError = e.message;
+      this.stats.stopped = true;
+      this.ctx.warn(`connector ${this.connector.name} stopped: ${e.message}`);
+      this.wakeIdle();
+    });
+  }
+
+  /** The error that stopped this connector, if any. */
+  get error(): Error | null {
+    return this.fatal;
+  }
+
+  private async loop(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      const batch = this.log.readAfter(this.stats.readPos, this.opts.batchSize);
+      if (batch.length === 0) {
+        const durable = await this.connector.flush();
+        this.commit(durable, this.stats.readPos);
+        this.wakeIdle();
+        await this.log.waitForAppend(this.stats.readPos, signal);
+        continue;
+      }
+      const last = batch[batch.length - 1]!.offset;
+      const durable = await this.withRetry('deliver', () => this.connector.deliver(batch));
+      this.stats.readPos = last;
+      this.stats.delivered += batch.length;
+      this.commit(durable, last);
+    }
+  }
+
+  private commit(durable: number | void, fallback: number): void {
+    const offset = typeof durable === 'number' ? durable : fallback;
+    if (offset > this.stats.committed) {
+      this.log.commit(this.connector.name, offset);
+      this.stats.committed = offset;
+    }
+  }
+
+  private async withRetry<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        const err = e as Error & { retriable?: boolean };
+        const fatal = (e instanceof FsfaultError && (e.code === 'CONNECTOR_FATAL' || !e.retriable)) || err.retriable === false;
+        const { maxRetries, initialMs, maxMs } = this.opts.retry;
+        if (fatal || this.abort.signal.aborted || (maxRetries >= 0 && attempt > maxRetries)) throw e;
+        this.stats.retries++;
+        this.stats.lastError = `${what}: ${err.message}`;
+        if (attempt === 1 || attempt % 10 === 0) this.ctx.warn(`connector ${this.connector.name}: ${what} failed (attempt ${attempt}), retrying: ${err.message}`);
+        await sleep(backoffMs(attempt, initialMs, maxMs), this.abort.signal);
+      }
+    }
+  }
+
+  private wakeIdle(): void {
+    const w = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const f of w) f();
+  }
+
+  /** Resolves when everything up to `offset` is committed (or the connector stopped). */
+  async caughtUp(offset: number): Promise<void> {
+    while (this.stats.committed < offset && !this.stats.stopped) {
+      await new Promise<void>((r) => this.idleWaiters.push(r));
+    }
+    if (this.fatal) throw this.fatal;
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.running;
+    try {
+      const durable = await this.connector.flush();
+      this.commit(durable, this.stats.committed);
+    } finally {
+      await this.connector.close();
+      this.stats.stopped = true;
+      this.wakeIdle();
+    }
+  }
+}

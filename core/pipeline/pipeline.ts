@@ -1,0 +1,178 @@
+/**
+ * The pipeline: sources → classify (plugins) → core queue → store → connector pumps.
+ * It owns the wiring and the few policies between the parts: mount-table updates (revive a dead
+ * filesystem on remount), the consumer's linger (so records of one moment merge), source cursors
+ * written atomically with the events they produced, and draining for `--once`.
+ */
+import { FsfaultError, isFsfaultError } from '../errors';
+import type { FsEvent, SourceName } from '../model/event';
+import { fsKey } from '../model/fs-key';
+import type { RawRecord } from '../model/raw-record';
+import type { EventQueue } from '../queue/event-queue';
+import type { EventLog } from '../store/types';
+import type { Source } from '../sources/source';
+import type { Classifier } from './classifier';
+import type { ConnectorPump } from './connector-pump';
+import type { MountTable } from './mount-table';
+import { sleep } from './retry';
+
+export interface PipelineOptions {
+  lingerMs: number;
+  /** Extra source name stamped on every event (e.g. 'replay'). */
+  stampSource?: SourceName;
+  warn(message: string): void;
+  /** Called for each mount change, after the table is updated (the live source re-marks fanotify). */
+  onMount?(action: 'mounted' | 'unmounted' | 'remounted', device: string): void;
+}
+
+export interface PipelineStats {
+  records: number;
+  kmsgSeq: number | null;
+  appended: number;
+  storeRetries: number;
+}
+
+export class Pipeline {
+  readonly stats: PipelineStats = { records: 0, kmsgSeq: null, appended: 0, storeRetries: 0 };
+  private consumer: Promise<void> | null = null;
+  private stopping = false;
+  private pending: FsEvent[] = [];
+  private idle: (() => void)[] = [];
+
+  constructor(
+    private readonly sources: readonly Source[],
+    private readonly classifier: Classifier,
+    private readonly mounts: MountTable,
+    private readonly queue: EventQueue,
+    private readonly log: EventLog,
+    private readonly pumps: readonly ConnectorPump[],
+    private readonly opts: PipelineOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    for (const p of this.pumps) await p.start();
+    this.consumer = this.consume();
+    for (const s of this.sources) await s.start((records) => this.ingest(records));
+  }
+
+  /** Feed raw records (sources call this; tests may too). */
+  ingest(records: readonly RawRecord[]): void {
+    for (const r of records) {
+      this.stats.records++;
+      switch (r.source) {
+        case 'mount':
+          this.applyMount(r.action, r.mount);
+          continue;
+        case 'loss':
+          this.queue.reportLoss({
+            reason: r.reason,
+            count: r.count,
+            device: r.device,
+            timeUs: r.readAtUs,
+            fs: r.device ? this.mounts.identity('*', r.device) : null,
+          });
+          continue;
+        case 'kmsg':
+          this.stats.kmsgSeq = r.seq;
+          break;
+        default:
+          break;
+      }
+      const e = this.classifier.classify(r);
+      if (!e) continue;
+      if (this.opts.stampSource && !e.sources.includes(this.opts.stampSource)) e.sources.push(this.opts.stampSource);
+      this.queue.push(e);
+    }
+  }
+
+  private applyMount(action: 'mounted' | 'unmounted' | 'remounted', m: import('../model/raw-record').MountInfo): void {
+    if (action === 'unmounted') {
+      this.mounts.remove(m.mountPoint);
+    } else {
+      this.mounts.add(m);
+      // A filesystem mounted again is alive again: its errors are reported normally.
+      this.queue.revive(fsKey(this.mounts.identity(m.fsType, m.device, m.fsid)));
+    }
+    this.opts.onMount?.(action, m.device);
+  }
+
+  /** The queue's consumer: linger, take everything, append to the store with the source cursors. */
+  private async consume(): Promise<void> {
+    while (!this.stopping || this.queue.length > 0 || this.pending.length > 0) {
+      if (this.pending.length === 0) {
+        if (this.queue.length === 0) {
+          this.wakeIdle();
+          await this.queue.waitReadable();
+          if (this.queue.length === 0) continue;
+        }
+        if (this.opts.lingerMs > 0 && !this.stopping) await sleep(this.opts.lingerMs);
+        // Take everything: afterwards every record ingested so far is stored, merged, rescued or
+        // suppressed, so the kernel-log cursor can move to the last record seen.
+        this.pending = this.queue.take();
+      }
+      const cursors: Record<string, string> = {};
+      if (this.stats.kmsgSeq !== null) cursors['kmsg.seq'] = String(this.stats.kmsgSeq);
+      try {
+        this.log.append(this.pending, cursors);
+        this.stats.appended += this.pending.length;
+        this.pending = [];
+      } catch (e) {
+        // The store refused (disk full with the block policy, I/O error): keep this batch and stop
+        // taking, so new events pile up in the bounded queue and then in its rescue slot.
+        this.stats.storeRetries++;
+        if (this.stats.storeRetries === 1 || this.stats.storeRetries % 20 === 0) {
+          this.opts.warn(`store append failed (${isFsfaultError(e) ? e.code : 'error'}), will retry: ${(e as Error).message}`);
+        }
+        await sleep(Math.min(5000, 100 * this.stats.storeRetries));
+      }
+    }
+    this.wakeIdle();
+  }
+
+  private wakeIdle(): void {
+    const w = this.idle;
+    this.idle = [];
+    for (const f of w) f();
+  }
+
+  /** Wait until finite sources are done, the queue is empty, and every connector has caught up. */
+  async drain(): Promise<void> {
+    await Promise.all(this.sources.map((s) => s.finished()));
+    while (this.queue.length > 0 || this.pending.length > 0) {
+      await new Promise<void>((r) => {
+        this.idle.push(r);
+        setTimeout(r, 50);
+      });
+    }
+    const head = this.log.headOffset();
+    for (const p of this.pumps) await p.caughtUp(head);
+  }
+
+  /** Stop sources, flush the queue into the store, flush and close connectors. */
+  async stop(): Promise<void> {
+    for (const s of this.sources) await s.stop();
+    this.stopping = true;
+    this.queue.close();
+    await this.consumer;
+    const head = this.log.headOffset();
+    for (const p of this.pumps) {
+      try {
+        await Promise.race([p.caughtUp(head), sleep(5000)]);
+      } catch {
+        // a stopped connector already reported its error
+      }
+      await p.stop();
+    }
+  }
+
+  /** First connector error, if a connector stopped for good. */
+  connectorError(): Error | null {
+    for (const p of this.pumps) if (p.error) return p.error;
+    return null;
+  }
+}
+
+export function assertNoConnectorError(p: Pipeline): void {
+  const e = p.connectorError();
+  if (e) throw isFsfaultError(e) ? e : new FsfaultError('CONNECTOR_FATAL', e.message, { cause: e });
+}
