@@ -1,0 +1,134 @@
+/**
+ * Types of the native binding (what fsfault_native.node exports) and of the watcher API that
+ * native/index.ts builds on it.
+ */
+import type { FsfaultError } from '../core/errors';
+import type { KmsgRecord, RawRecord } from '../core/model/raw-record';
+
+export interface HandleInfo {
+  handleType: number;
+  handleHex: string;
+  mountId: number;
+}
+
+export type ResolvedHandle = { path: string } | { error: string };
+
+export interface XfsFsGeometry {
+  blocksize: number;
+  agblocks: number;
+  agcount: number;
+  datablocks: number;
+  logblocks: number;
+  sectsize: number;
+  inodesize: number;
+  /** XFS_FSOP_GEOM_SICK_* bits: fs-wide metadata observed damaged. */
+  sick: number;
+  checked: number;
+  uuid: string;
+}
+
+export interface XfsAgGeometry {
+  agno: number;
+  length: number;
+  freeblks: number;
+  icount: number;
+  ifree: number;
+  /** XFS_AG_GEOM_SICK_* bits. */
+  sick: number;
+  checked: number;
+}
+
+export interface XfsInodeHealth {
+  /** XFS_BS_SICK_* bits. */
+  sick: number;
+  checked: number;
+}
+
+export interface WatcherStats {
+  /** kmsg records delivered (facility 0). */
+  kmsgRecords: number;
+  /** kmsg records written by userspace (facility != 0): read, counted, not delivered. */
+  kmsgRejectedFacility: number;
+  /** Records lost to ring overwrites, from sequence gaps (sum of kmsg loss counts). */
+  kmsgLostRecords: number;
+  /** EPIPE returns from read(): how often the ring overtook this reader. */
+  kmsgOverruns: number;
+  fanotifyEvents: number;
+  fanotifyOverflows: number;
+  /** Calls of onBatch. */
+  batchesDelivered: number;
+  /** Times the reader stopped reading because maxPendingBatches batches were waiting for JS. */
+  backpressureWaits: number;
+  /** Reads that failed unexpectedly or returned something unparsable (each also reported). */
+  readErrors: number;
+}
+
+export type KmsgStart = 'end' | 'oldest' | { afterSeq: number };
+
+export interface WatcherOptions {
+  /** Read /dev/kmsg: from its end, its oldest record, or after a sequence number seen before (same boot only). */
+  kmsg?: { start: KmsgStart };
+  /** Create the fanotify group (marks are added with markFilesystem). */
+  fanotify?: boolean;
+  /** Called (coalesced) when /proc/self/mountinfo changed; re-read it with readMountTable(). */
+  onMountsChanged?: () => void;
+  /** Unexpected failures of the reader thread. Without it they are thrown (uncaught). */
+  onError?: (err: FsfaultError) => void;
+  batchMax?: number;
+  maxPendingBatches?: number;
+}
+
+export interface Watcher {
+  markFilesystem(mountPoint: string): void;
+  unmarkFilesystem(mountPoint: string): void;
+  /** Returns once the reader thread has stopped reading kmsg and fanotify. */
+  pause(): void;
+  resume(): void;
+  /**
+   * Joins the reader thread and closes every fd before returning (idempotent). The promise
+   * resolves once every batch read before the stop has been passed to onBatch.
+   */
+  stop(): Promise<void>;
+  stats(): WatcherStats;
+  /** Sequence number of the last kmsg record consumed (the resume point), null if none. */
+  lastKmsgSeq(): number | null;
+}
+
+export type BatchHandler = (batch: RawRecord[]) => void;
+
+/** The canonical options object the C++ Watcher constructor takes (see native/watcher.ts). */
+export interface NativeWatcherOptions {
+  kmsg: boolean;
+  kmsgStart: 'end' | 'oldest' | 'after';
+  afterSeq: number;
+  fanotify: boolean;
+  batchMax: number;
+  maxPendingBatches: number;
+}
+
+export interface NativeWatcher {
+  markFilesystem(mountPoint: string): void;
+  unmarkFilesystem(mountPoint: string): void;
+  pause(): void;
+  resume(): void;
+  stop(): Promise<void>;
+  stats(): WatcherStats;
+  lastKmsgSeq(): number | null;
+}
+
+export interface NativeBinding {
+  abiVersion(): number;
+  statfsFsid(path: string): string;
+  nameToHandle(path: string): HandleInfo;
+  resolveHandle(mountPoint: string, handleType: number, handle: Buffer): { path: string } | { error: string; syscall: string };
+  xfsFsGeometry(mountPoint: string): XfsFsGeometry;
+  xfsAgGeometry(mountPoint: string, agno: number): XfsAgGeometry;
+  xfsBulkstatHealth(mountPoint: string, ino: number): XfsInodeHealth;
+  parseKmsgForTest(raw: string): KmsgRecord | null;
+  Watcher: new (
+    options: NativeWatcherOptions,
+    onBatch: BatchHandler,
+    onMountsChanged: (() => void) | undefined,
+    onError: (err: Error) => void,
+  ) => NativeWatcher;
+}
