@@ -48,13 +48,13 @@ export class EventCodec {
     const wrapped = r.blob as Record<string, unknown> | null;
     if (wrapped) {
       const [name, value] = Object.entries(wrapped)[0]!;
-      blob = name === UNKNOWN_BLOB_NAME ? (JSON.parse((value as { json: string }).json) as Blob) : ({ ...(value as Blob) });
+      blob = name === UNKNOWN_BLOB_NAME ? (JSON.parse((value as { json: string }).json) as Blob) : (toPlain(value) as Blob);
     }
     return {
       id: r.id as string,
       host: r.host as string,
       kind: r.kind as FsEvent['kind'],
-      fs: { ...(r.fs as FsEvent['fs']) },
+      fs: toPlain(r.fs) as FsEvent['fs'],
       errno: r.errno as number | null,
       errnoName: r.errnoName as string | null,
       count: r.count as number,
@@ -68,8 +68,8 @@ export class EventCodec {
       path: r.path as string | null,
       plugin: r.plugin as string | null,
       blob,
-      lost: (r.lost as FsEvent['lost']) ?? null,
-      death: (r.death as FsEvent['death']) ?? null,
+      lost: (toPlain(r.lost) as FsEvent['lost']) ?? null,
+      death: (toPlain(r.death) as FsEvent['death']) ?? null,
     };
   }
 
@@ -93,6 +93,17 @@ export class EventCodec {
   sizeOf(e: FsEvent): number {
     return this.encode(e).length;
   }
+}
+
+/** avsc decodes records as class instances; the rest of fsfault works with plain objects. */
+function toPlain(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(toPlain);
+  if (v && typeof v === 'object' && !Buffer.isBuffer(v)) {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) o[k] = toPlain(x);
+    return o;
+  }
+  return v;
 }
 
 /** Names the first field whose value does not match, e.g. `blob.fsfault.plugins.ext4.Ext4Blob.line = "x"`. */
