@@ -1,0 +1,51 @@
+/**
+ * Subtypes from what a message says. Keyword rules over the message text, plus the message type;
+ * fanotify events get them from the errno alone, and the core ORs both when they merge.
+ */
+import type { Subtype } from '../../core/plugin-api';
+import type { Ext4MessageType } from './blob';
+import { CHECKSUM_RX, EIO, EROFS, ESHUTDOWN, IO_RX } from './errno';
+
+const RULES: [RegExp, Subtype[]][] = [
+  [CHECKSUM_RX, ['checksum', 'metadata']],
+  [IO_RX, ['io']],
+  [/beyond end of device/i, ['io']],
+  [/journal|jbd2/i, ['journal']],
+  [/bitmap|free clusters|free blocks|bg descriptor|allocat|mballoc/i, ['allocation']],
+  [/quota/i, ['quota']],
+  [/inode|i_mode|dir|entry|extent|htree|itable|xattr|superblock|group descriptor/i, ['metadata']],
+  [/writing|writeback|write error|page write/i, ['writeback']],
+];
+
+const BY_TYPE: Partial<Record<Ext4MessageType, Subtype[]>> = {
+  abort: ['shutdown', 'journal'],
+  'jbd2-abort': ['shutdown', 'journal'],
+  jbd2: ['journal'],
+  shutdown: ['shutdown'],
+  'remount-ro': ['readonly'],
+  'group-error': ['allocation', 'metadata'],
+  'io-error': ['io'],
+};
+
+export function lineSubtypes(type: Ext4MessageType, fn: string | null, text: string): Subtype[] {
+  // ext4_end_bio: dirty file data could not be written back (its `inode N` is a file, not metadata).
+  if (fn === 'ext4_end_bio') return ['io', 'writeback', 'data'];
+  const out = new Set<Subtype>(BY_TYPE[type] ?? []);
+  for (const [rx, subs] of RULES) if (rx.test(text)) subs.forEach((s) => out.add(s));
+  if (out.size === 0 && (type === 'error' || type === 'std-error' || type === 'unknown')) out.add('unknown');
+  return [...out];
+}
+
+const BY_ERRNO: Record<number, Subtype[]> = {
+  [EIO]: ['io'],
+  12: ['internal'],
+  28: ['allocation'],
+  [EROFS]: ['readonly'],
+  74: ['checksum', 'metadata'],
+  [ESHUTDOWN]: ['shutdown', 'journal'],
+  117: ['metadata'],
+};
+
+export function errnoSubtypes(errno: number): Subtype[] {
+  return BY_ERRNO[errno] ?? ['unknown'];
+}
