@@ -1,0 +1,34 @@
+/**
+ * Capped exponential backoff with jitter: attempt n waits a random time in
+ * [d/2, d] with d = min(maxMs, initialMs * 2^n). Half-jitter keeps retries from many hosts apart
+ * without ever retrying in a tight loop.
+ */
+export interface RetryPolicy {
+  initialMs: number;
+  maxMs: number;
+  /** -1: forever. */
+  maxRetries: number;
+}
+
+export function backoffDelay(attempt: number, p: Pick<RetryPolicy, 'initialMs' | 'maxMs'>, random: () => number = Math.random): number {
+  const d = Math.min(p.maxMs, p.initialMs * 2 ** Math.min(attempt, 30));
+  return Math.round(d / 2 + (random() * d) / 2);
+}
+
+export function retriesLeft(attempt: number, p: Pick<RetryPolicy, 'maxRetries'>): boolean {
+  return p.maxRetries < 0 || attempt < p.maxRetries;
+}
+
+/** Sleep that an AbortSignal cuts short (close() must not wait out a 30 s backoff). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

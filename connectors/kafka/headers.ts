@@ -1,0 +1,57 @@
+/*
+ * Kafka record headers fsfault writes on every message (all values UTF-8 text):
+ *
+ *   fsfault.event.id            = event id (FsEvent.id)
+ *   fsfault.store.offset        = 1*DIGIT   ; offset of the event in the producing host's store
+ *   fsfault.host                = host name ; whose store the offset belongs to
+ *   fsfault.schema.fingerprint  = 16HEXDIG  ; CRC-64-AVRO of the writer schema (body's schema)
+ *   fsfault.schema.id           = 1*DIGIT   ; registry id, only when a registry is configured
+ *
+ * The store offset + host let the connector find, after a crash or an ambiguous send failure, what
+ * already arrived (resume.ts) so nothing is sent twice; consumers can use them to dedupe too.
+ */
+export const H_EVENT_ID = 'fsfault.event.id';
+export const H_STORE_OFFSET = 'fsfault.store.offset';
+export const H_HOST = 'fsfault.host';
+export const H_FINGERPRINT = 'fsfault.schema.fingerprint';
+export const H_SCHEMA_ID = 'fsfault.schema.id';
+
+export type HeaderMap = Record<string, string>;
+
+export interface MessageHeaders {
+  eventId: string;
+  storeOffset: number;
+  host: string;
+  fingerprint: string;
+  schemaId: number | null;
+}
+
+export function buildHeaders(h: MessageHeaders): HeaderMap {
+  const out: HeaderMap = {
+    [H_EVENT_ID]: h.eventId,
+    [H_STORE_OFFSET]: String(h.storeOffset),
+    [H_HOST]: h.host,
+    [H_FINGERPRINT]: h.fingerprint,
+  };
+  if (h.schemaId !== null) out[H_SCHEMA_ID] = String(h.schemaId);
+  return out;
+}
+
+/** Decode (pure): header values as raw bytes/strings → typed fields; null when not an fsfault message. */
+export function parseHeaders(raw: Record<string, Buffer | string | undefined>): MessageHeaders | null {
+  const text = (k: string): string | undefined => {
+    const v = raw[k];
+    return v === undefined ? undefined : Buffer.isBuffer(v) ? v.toString('utf8') : v;
+  };
+  const offset = text(H_STORE_OFFSET);
+  const host = text(H_HOST);
+  if (offset === undefined || host === undefined || !/^\d+$/.test(offset)) return null;
+  const id = text(H_SCHEMA_ID);
+  return {
+    eventId: text(H_EVENT_ID) ?? '',
+    storeOffset: Number(offset),
+    host,
+    fingerprint: text(H_FINGERPRINT) ?? '',
+    schemaId: id !== undefined && /^\d+$/.test(id) ? Number(id) : null,
+  };
+}

@@ -1,0 +1,313 @@
+/**
+ * The Kafka connector: publishes store events to one topic, at least once and without duplicates
+ * after a crash, with the Confluent framing when a registry is configured (single-object encoding
+ * otherwise).
+ *
+ * open():    registry compatibility check + registration (before anything is published), producer,
+ *            then reads the topic's tail to learn what already arrived (resume.ts) and returns the
+ *            contiguous prefix so the pump continues after it.
+ * deliver(): resolves only after the broker acknowledged the batch (acks=all). A retriable failure
+ *            (broker down, leader moving) is retried here with capped backoff + jitter, forever by
+ *            default; after each failure the producer is replaced and the tail is re-read, so a send
+ *            whose outcome was unknown is not sent twice. Only one batch is held in memory; the rest
+ *            waits in the store. A non-retriable failure throws CONNECTOR_FATAL.
+ */
+import { FsfaultError, isFsfaultError } from '../../core/errors';
+import type { Connector, ConnectorContext } from '../../core/pipeline/connector';
+import type { StoredEvent } from '../../core/store/types';
+import type { KafkaConfig } from '../../core/config/schema';
+import { backoffDelay, retriesLeft, sleep } from './backoff';
+import { frameConfluent } from './confluent-wire';
+import { frameSingleObject } from './single-object';
+import { buildHeaders } from './headers';
+import { messageKey } from './message-key';
+import { RegistryClient } from './registry-client';
+import { subjectName } from './subject';
+import { arrivedByPartition, contiguousArrived } from './resume';
+import { KafkaTransport, classifyKafkaError, type OutMessage } from './kafkajs-adapter';
+
+export interface KafkaConnectorOptions {
+  /**
+   * Create the topic with this many partitions when it does not exist (development, tests). Without
+   * it a missing topic stops the connector (CONNECTOR_FATAL): fsfault never relies on broker-side
+   * auto-creation, whose partition count and retention nobody chose.
+   */
+  createTopicPartitions?: number;
+  /** Produce request timeout, ms (default 30 000). */
+  requestTimeoutMs?: number;
+  /** How many messages per partition the tail scan reads at first (default 500; it widens up to 200 000). */
+  tailWindow?: number;
+  /** For tests: the random source of the backoff jitter. */
+  random?: () => number;
+}
+
+export interface KafkaConnectorStats {
+  topic: string;
+  /** Highest store offset acknowledged by the broker. */
+  deliveredOffset: number;
+  headOffset: number;
+  lagEvents: number;
+  /** Age of the oldest event not yet acknowledged, seconds (0 when caught up). */
+  lagSeconds: number;
+  /** Messages acknowledged since open. */
+  sent: number;
+  /** Events skipped because the topic already had them (after a crash / ambiguous failure). */
+  skippedAlreadyArrived: number;
+  /** Failed send attempts since open. */
+  failures: number;
+  retrying: boolean;
+  lastError: string | null;
+  schemaId: number | null;
+}
+
+const MAX_TAIL_SCAN = 200_000;
+
+export class KafkaConnector implements Connector {
+  readonly name: string;
+  private ctx: ConnectorContext | null = null;
+  private transport: KafkaTransport | null = null;
+  private registry: RegistryClient | null = null;
+  private schemaId: number | null = null;
+  private partitions = 0;
+  /** partition → highest store offset of this host known to be in that partition. */
+  private arrived = new Map<number, number>();
+  private delivered = 0;
+  private readonly abort = new AbortController();
+  private readonly st = { sent: 0, skipped: 0, failures: 0, retrying: false, lastError: null as string | null };
+
+  constructor(
+    private readonly config: KafkaConfig,
+    private readonly opts: KafkaConnectorOptions = {},
+  ) {
+    this.name = `kafka:${config.topic}`;
+  }
+
+  async open(ctx: ConnectorContext): Promise<number | void> {
+    this.ctx = ctx;
+    this.delivered = ctx.committed;
+    if (this.config.registry) {
+      const r = this.config.registry;
+      this.registry = new RegistryClient({ urls: r.urls, basicAuth: r.basicAuth, bearerToken: r.bearerToken });
+      this.schemaId = await this.withRetry('registering the schema', () => this.registerSchema());
+    }
+    this.transport = new KafkaTransport({
+      brokers: this.config.brokers,
+      clientId: this.config.clientId,
+      compression: this.config.compression,
+      tls: this.config.tls,
+      sasl: this.config.sasl,
+      requestTimeoutMs: this.opts.requestTimeoutMs,
+      warn: (m) => ctx.warn(`${this.name}: ${m}`),
+    });
+    return this.withRetry('connecting to the broker', async () => {
+      await this.ensureTopic();
+      await this.transport!.connect();
+      await this.syncArrived();
+      const resumed = this.resumeOffset();
+      if (resumed > this.delivered) {
+        ctx.warn(`${this.name}: store offsets up to ${resumed} already in the topic (cursor was ${ctx.committed}); continuing after them`);
+        this.delivered = resumed;
+        return resumed;
+      }
+      return undefined;
+    });
+  }
+
+  async deliver(batch: readonly StoredEvent[]): Promise<number | void> {
+    if (batch.length === 0) return undefined;
+    const last = batch[batch.length - 1]!.offset;
+    await this.withRetry(`sending store offsets ${batch[0]!.offset}..${last}`, async (attempt) => {
+      if (attempt > 0) {
+        // Outcome of the failed send is unknown: new producer id, then ask the topic what arrived.
+        await this.transport!.connect();
+        await this.syncArrived();
+      }
+      const todo = this.toMessages(batch);
+      if (todo.length) await this.transport!.send(this.config.topic, todo);
+      for (const m of todo) {
+        const off = Number(m.headers['fsfault.store.offset']);
+        if (off > (this.arrived.get(m.partition) ?? 0)) this.arrived.set(m.partition, off);
+      }
+      this.st.sent += todo.length;
+    });
+    if (last > this.delivered) this.delivered = last;
+    return last;
+  }
+
+  async flush(): Promise<number | void> {
+    return this.delivered;
+  }
+
+  async close(): Promise<void> {
+    this.abort.abort();
+    await this.transport?.close();
+  }
+
+  stats(): KafkaConnectorStats {
+    const log = this.ctx?.log;
+    const head = log ? log.headOffset() : 0;
+    let lagSeconds = 0;
+    if (log && head > this.delivered) {
+      const next = log.readAfter(this.delivered, 1)[0];
+      if (next) lagSeconds = Math.max(0, (Date.now() * 1000 - next.storedAt) / 1e6);
+    }
+    return {
+      topic: this.config.topic,
+      deliveredOffset: this.delivered,
+      headOffset: head,
+      lagEvents: Math.max(0, head - this.delivered),
+      lagSeconds,
+      sent: this.st.sent,
+      skippedAlreadyArrived: this.st.skipped,
+      failures: this.st.failures,
+      retrying: this.st.retrying,
+      lastError: this.st.lastError,
+      schemaId: this.schemaId,
+    };
+  }
+
+  // --- internals ---------------------------------------------------------------------------
+
+  private async registerSchema(): Promise<number> {
+    const ctx = this.ctx!;
+    const reg = this.registry!;
+    const subject = subjectName(this.config.registry!.subjectStrategy, this.config.topic, 'fsfault.Event');
+    const compat = await reg.checkCompatibility(subject, ctx.schema.text);
+    if (compat.kind === 'incompatible') {
+      const why = compat.messages.length ? compat.messages.join('; ') : 'the registry gave no details';
+      throw new FsfaultError(
+        'REGISTRY_INCOMPATIBLE',
+        `schema ${ctx.schema.fingerprint} is incompatible with the latest version of registry subject '${subject}': ${why}. Nothing was published.`,
+        { details: { subject, messages: compat.messages, fingerprint: ctx.schema.fingerprint } },
+      );
+    }
+    const id = await reg.register(subject, ctx.schema.text);
+    ctx.warn(`${this.name}: schema ${ctx.schema.fingerprint} is id ${id} in subject '${subject}'`);
+    return id;
+  }
+
+  private async ensureTopic(): Promise<void> {
+    const t = this.transport!;
+    let n = await t.partitionCount(this.config.topic);
+    if (n === undefined && this.opts.createTopicPartitions) {
+      await t.createTopic(this.config.topic, this.opts.createTopicPartitions).catch((e: Error) => {
+        if (!/already exists/i.test(e.message)) throw e;
+      });
+      n = await t.partitionCount(this.config.topic);
+    }
+    if (n === undefined || n === 0) {
+      throw new FsfaultError('CONNECTOR_FATAL', `Kafka topic '${this.config.topic}' does not exist on ${this.config.brokers.join(',')}; create it (fsfault does not rely on broker auto-creation)`, {
+        details: { topic: this.config.topic },
+      });
+    }
+    this.partitions = n;
+  }
+
+  /** Read the newest messages of each partition until this host's newest one is found. */
+  private async syncArrived(): Promise<void> {
+    const t = this.transport!;
+    const host = this.ctx!.host;
+    const marks = await t.watermarks(this.config.topic);
+    const found = new Map<number, number>();
+    let open = marks.filter((m) => m.high > m.low);
+    let window = BigInt(this.opts.tailWindow ?? 500);
+    while (open.length > 0) {
+      const from = new Map(open.map((m) => [m.partition, m.high - window > m.low ? m.high - window : m.low]));
+      const msgs = await t.readRange(this.config.topic, from);
+      for (const [p, off] of arrivedByPartition(msgs, host)) found.set(p, off);
+      // Done with a partition when this host's newest message was found or the whole partition (or
+      // the scan limit) was read; other hosts' messages can push ours further back.
+      open = open.filter((m) => !found.has(m.partition) && from.get(m.partition)! > m.low && window < BigInt(MAX_TAIL_SCAN));
+      window *= 8n;
+    }
+    this.arrived = found;
+  }
+
+  private resumeOffset(): number {
+    const log = this.ctx!.log;
+    let after = this.delivered;
+    for (;;) {
+      const page = log.readAfter(after, 1000);
+      if (page.length === 0) return after;
+      const r = contiguousArrived(
+        page.map((e) => ({ offset: e.offset, partition: this.partitionOf(e) })),
+        this.arrived,
+        after,
+      );
+      if (r.complete || r.offset === after) return r.offset;
+      after = r.offset;
+    }
+  }
+
+  private partitionOf(e: StoredEvent): number {
+    return this.transport!.partitionFor(this.config.topic, messageKey(e.event), this.partitions);
+  }
+
+  /** Frame the batch, leaving out what the topic already has. */
+  private toMessages(batch: readonly StoredEvent[]): OutMessage[] {
+    const ctx = this.ctx!;
+    const out: OutMessage[] = [];
+    for (const e of batch) {
+      const key = messageKey(e.event);
+      const partition = this.transport!.partitionFor(this.config.topic, key, this.partitions);
+      if (e.offset <= (this.arrived.get(partition) ?? 0)) {
+        this.st.skipped++;
+        continue;
+      }
+      // Reuse the stored bytes when they were written with the current schema; rows written by an
+      // older fsfault (other plugins) are re-encoded with the current schema from the decoded event,
+      // so a topic only ever carries the one schema this process registered.
+      const body = e.fingerprint === ctx.schema.fingerprint ? e.body : ctx.codec.encode(e.event);
+      const value = this.schemaId !== null ? frameConfluent(this.schemaId, body) : frameSingleObject(ctx.schema.fingerprint, body);
+      const headers = buildHeaders({ eventId: e.event.id, storeOffset: e.offset, host: ctx.host, fingerprint: ctx.schema.fingerprint, schemaId: this.schemaId });
+      out.push({ partition, key, value, headers });
+    }
+    return out;
+  }
+
+  /**
+   * Run `fn` until it succeeds. Retriable errors wait with capped exponential backoff and jitter
+   * (config retry; maxRetries -1 = forever); fatal ones, and running out of retries, throw
+   * CONNECTOR_FATAL (or the FsfaultError as raised, e.g. REGISTRY_INCOMPATIBLE).
+   */
+  private async withRetry<T>(what: string, fn: (attempt: number) => Promise<T>): Promise<T> {
+    const policy = this.config.retry;
+    for (let attempt = 0; ; attempt++) {
+      if (this.abort.signal.aborted) throw new FsfaultError('CONNECTOR_FATAL', `${this.name}: closed while ${what}`, { retriable: true });
+      try {
+        const r = await fn(attempt);
+        if (this.st.retrying) this.ctx?.warn(`${this.name}: ${what} succeeded after ${attempt} retries`);
+        this.st.retrying = false;
+        return r;
+      } catch (e) {
+        const fatal = this.judge(e, what);
+        if (fatal) {
+          this.st.lastError = fatal.message;
+          await this.transport?.dropProducer();
+          throw fatal;
+        }
+        this.st.failures++;
+        this.st.lastError = (e as Error).message;
+        if (!retriesLeft(attempt, policy)) {
+          throw new FsfaultError('CONNECTOR_FATAL', `${this.name}: gave up ${what} after ${attempt} retries (kafka.retry.maxRetries): ${(e as Error).message}`, { cause: e });
+        }
+        const delay = backoffDelay(attempt, policy, this.opts.random);
+        this.st.retrying = true;
+        this.ctx?.warn(`${this.name}: ${what} failed (${(e as Error).message}); retry ${attempt + 1} in ${delay} ms`);
+        await this.transport?.dropProducer();
+        await sleep(delay, this.abort.signal);
+      }
+    }
+  }
+
+  /** null when retriable; otherwise the error to stop with. */
+  private judge(e: unknown, what: string): FsfaultError | null {
+    if (isFsfaultError(e)) return e.retriable ? null : e;
+    const v = classifyKafkaError(e);
+    if (v.retriable) return null;
+    return new FsfaultError('CONNECTOR_FATAL', `${this.name}: ${what} failed with a non-retriable broker error (${v.reason}); the connector stops and no event is skipped`, {
+      cause: e,
+      details: { topic: this.config.topic, reason: v.reason },
+    });
+  }
+}

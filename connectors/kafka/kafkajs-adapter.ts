@@ -1,0 +1,309 @@
+/**
+ * The kafkajs edge: the only file that imports kafkajs (2.2.4, unmaintained since 2023, so it
+ * stays swappable). It offers what the connector needs and nothing more:
+ *   - an idempotent producer (acks=all, one request in flight) with explicit partitions;
+ *   - topic metadata (partition count, low/high watermarks);
+ *   - reading a range of a topic's partitions (to find what already arrived, and for tests);
+ *   - classification of kafkajs errors into retriable vs fatal.
+ * Message values are opaque bytes here; framing and headers are decided by the connector.
+ */
+import * as fs from 'node:fs';
+import * as crypto from 'node:crypto';
+import {
+  Kafka,
+  CompressionTypes,
+  CompressionCodecs,
+  Partitioners,
+  logLevel,
+  type Producer,
+  type SASLOptions,
+  type Message,
+  type KafkaConfig as KafkajsConfig,
+} from 'kafkajs';
+import { FsfaultError } from '../../core/errors';
+
+export interface TransportOptions {
+  brokers: string[];
+  clientId: string;
+  compression: 'none' | 'gzip' | 'lz4';
+  tls?: { ca?: string | undefined; cert?: string | undefined; key?: string | undefined; rejectUnauthorized: boolean } | undefined;
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | undefined;
+  /** How long one produce request may take before it counts as failed (ms). */
+  requestTimeoutMs?: number;
+  connectionTimeoutMs?: number;
+  /** Forward kafkajs warnings/errors (stderr); kafkajs logs nothing by default here. */
+  warn?: (message: string) => void;
+}
+
+export interface OutMessage {
+  partition: number;
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
+export interface ReadMessage {
+  partition: number;
+  /** Kafka offset (decimal string: offsets are int64). */
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer | string | undefined>;
+  timestamp: string;
+}
+
+export interface PartitionOffsets {
+  partition: number;
+  low: bigint;
+  /** High watermark: offset of the next message to be written. */
+  high: bigint;
+}
+
+/** A kafkajs error, judged: retriable (broker down, leader moving) or fatal (will never succeed). */
+export interface ErrorVerdict {
+  retriable: boolean;
+  /** kafkajs name and protocol type, e.g. "KafkaJSProtocolError TOPIC_AUTHORIZATION_FAILED". */
+  reason: string;
+}
+
+// Protocol errors that retrying cannot fix: the broker refuses this producer or this data.
+const FATAL_TYPES = new Set([
+  'TOPIC_AUTHORIZATION_FAILED',
+  'CLUSTER_AUTHORIZATION_FAILED',
+  'GROUP_AUTHORIZATION_FAILED',
+  'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+  'SASL_AUTHENTICATION_FAILED',
+  'ILLEGAL_SASL_STATE',
+  'UNSUPPORTED_SASL_MECHANISM',
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+  'INVALID_REQUIRED_ACKS',
+  'UNSUPPORTED_VERSION',
+  'UNSUPPORTED_COMPRESSION_TYPE',
+  'INVALID_TOPIC_EXCEPTION',
+  'POLICY_VIOLATION',
+]);
+const FATAL_NAMES = new Set(['KafkaJSSASLAuthenticationError', 'KafkaJSInvalidTopic', 'KafkaJSNotImplemented']);
+
+export function classifyKafkaError(e: unknown): ErrorVerdict {
+  // Walk the cause chain: kafkajs wraps the protocol error in KafkaJSNumberOfRetriesExceeded.
+  const names: string[] = [];
+  let cur: unknown = e;
+  for (let depth = 0; cur && depth < 6; depth++) {
+    const err = cur as { name?: string; type?: string; message?: string; cause?: unknown; originalError?: unknown };
+    if (err.type && FATAL_TYPES.has(err.type)) return { retriable: false, reason: `${err.name ?? 'Error'} ${err.type}: ${err.message ?? ''}` };
+    if (err.name && FATAL_NAMES.has(err.name)) return { retriable: false, reason: `${err.name}: ${err.message ?? ''}` };
+    if (err.message && /SSL|certificate|self.signed|unable to verify/i.test(err.message) && !/ECONNREFUSED|ECONNRESET/.test(err.message)) {
+      return { retriable: false, reason: `TLS: ${err.message}` };
+    }
+    names.push(err.type ? `${err.name} ${err.type}` : (err.name ?? 'Error'));
+    cur = err.cause ?? err.originalError;
+  }
+  const msg = (e as Error)?.message ?? String(e);
+  return { retriable: true, reason: `${names.join(' ← ')}: ${msg}` };
+}
+
+function loadLz4(): void {
+  if (CompressionCodecs[CompressionTypes.LZ4]) return;
+  // LZ4 is not built into kafkajs; the codec is an optional package (see README "Compression").
+  let mod: { default?: unknown } & Record<string, unknown>;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    mod = require('kafkajs-lz4') as typeof mod;
+  } catch {
+    throw new FsfaultError('CONFIG_INVALID', "kafka.compression 'lz4' needs the optional npm package kafkajs-lz4 (not installed); use 'gzip' or install it");
+  }
+  const Ctor = (mod.default ?? mod) as new () => { codec: () => unknown };
+  CompressionCodecs[CompressionTypes.LZ4] = new Ctor().codec as never;
+}
+
+const COMPRESSION: Record<TransportOptions['compression'], CompressionTypes> = {
+  none: CompressionTypes.None,
+  gzip: CompressionTypes.GZIP,
+  lz4: CompressionTypes.LZ4,
+};
+
+function readPem(path: string | undefined, what: string): string | undefined {
+  if (path === undefined) return undefined;
+  // Config may carry the PEM itself or a file path.
+  if (path.includes('-----BEGIN')) return path;
+  try {
+    return fs.readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new FsfaultError('CONFIG_INVALID', `kafka.tls.${what}: cannot read '${path}': ${(e as Error).message}`, { cause: e });
+  }
+}
+
+// A header may repeat; the first value is the one fsfault wrote.
+function flattenHeaders(h: Record<string, Buffer | string | (Buffer | string)[] | undefined> | undefined): ReadMessage['headers'] {
+  const out: ReadMessage['headers'] = {};
+  for (const [k, v] of Object.entries(h ?? {})) out[k] = Array.isArray(v) ? v[0] : v;
+  return out;
+}
+
+export class KafkaTransport {
+  private readonly kafka: Kafka;
+  private producer: Producer | null = null;
+  private readonly compression: CompressionTypes;
+  private readonly requestTimeoutMs: number;
+  private readonly partitioner = Partitioners.DefaultPartitioner();
+
+  constructor(opts: TransportOptions) {
+    if (opts.compression === 'lz4') loadLz4();
+    this.compression = COMPRESSION[opts.compression];
+    this.requestTimeoutMs = opts.requestTimeoutMs ?? 30_000;
+    const cfg: KafkajsConfig = {
+      clientId: opts.clientId,
+      brokers: opts.brokers,
+      connectionTimeout: opts.connectionTimeoutMs ?? 3000,
+      requestTimeout: this.requestTimeoutMs,
+      // kafkajs' own retries are kept short: the connector runs the long, capped backoff itself and
+      // re-syncs with the topic after a failure (see kafka-connector.ts).
+      retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 },
+      logLevel: opts.warn ? logLevel.ERROR : logLevel.NOTHING,
+      logCreator: () => (entry) => opts.warn?.(`kafkajs ${entry.namespace}: ${entry.log.message}`),
+    };
+    if (opts.tls) {
+      cfg.ssl = {
+        rejectUnauthorized: opts.tls.rejectUnauthorized,
+        ca: readPem(opts.tls.ca, 'ca'),
+        cert: readPem(opts.tls.cert, 'cert'),
+        key: readPem(opts.tls.key, 'key'),
+      };
+    }
+    if (opts.sasl) cfg.sasl = { mechanism: opts.sasl.mechanism, username: opts.sasl.username, password: opts.sasl.password } as SASLOptions;
+    this.kafka = new Kafka(cfg);
+  }
+
+  /** Connect a fresh idempotent producer (a new producer id, so sequence numbers start clean). */
+  async connect(): Promise<void> {
+    await this.dropProducer();
+    const p = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 },
+    });
+    await p.connect();
+    this.producer = p;
+  }
+
+  get connected(): boolean {
+    return this.producer !== null;
+  }
+
+  /** Forget the producer after a failed send; the next connect() gets a new producer id. */
+  async dropProducer(): Promise<void> {
+    const p = this.producer;
+    this.producer = null;
+    if (p) await p.disconnect().catch(() => undefined);
+  }
+
+  /** Partition the Java client (and kafkajs' default partitioner) would pick for this key. */
+  partitionFor(topic: string, key: string, partitionCount: number): number {
+    const partitionMetadata = Array.from({ length: partitionCount }, (_, i) => ({ partitionId: i, leader: 1, replicas: [1], isr: [1], offlineReplicas: [], partitionErrorCode: 0 }));
+    return this.partitioner({ topic, partitionMetadata, message: { key, value: null } });
+  }
+
+  /** Number of partitions; undefined when the topic does not exist. */
+  async partitionCount(topic: string): Promise<number | undefined> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const topics = await admin.listTopics();
+      if (!topics.includes(topic)) return undefined;
+      const md = await admin.fetchTopicMetadata({ topics: [topic] });
+      return md.topics[0]?.partitions.length;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  async createTopic(topic: string, partitions: number): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  async watermarks(topic: string): Promise<PartitionOffsets[]> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const offs = await admin.fetchTopicOffsets(topic);
+      return offs.map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) })).sort((a, b) => a.partition - b.partition);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /** Send and resolve when the broker acknowledged every message (acks=all). */
+  async send(topic: string, messages: readonly OutMessage[]): Promise<void> {
+    if (!this.producer) await this.connect();
+    const msgs: Message[] = messages.map((m) => ({ partition: m.partition, key: m.key, value: m.value, headers: m.headers }));
+    await this.producer!.send({ topic, acks: -1, timeout: this.requestTimeoutMs, compression: this.compression, messages: msgs });
+  }
+
+  /**
+   * Read partitions from the given offsets up to the high watermark seen when called. Needs a
+   * consumer group (kafkajs has no manual assignment): a throw-away group that commits nothing.
+   */
+  async readRange(topic: string, from: ReadonlyMap<number, bigint>, timeoutMs = 30_000): Promise<ReadMessage[]> {
+    const marks = await this.watermarks(topic);
+    const want = new Map<number, { from: bigint; high: bigint }>();
+    for (const m of marks) {
+      const f = from.get(m.partition);
+      if (f === undefined) continue;
+      const start = f < m.low ? m.low : f;
+      if (start < m.high) want.set(m.partition, { from: start, high: m.high });
+    }
+    if (want.size === 0) return [];
+    const out: ReadMessage[] = [];
+    const consumer = this.kafka.consumer({ groupId: `fsfault-read-${crypto.randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 200 });
+    const pending = new Set(want.keys());
+    let finish!: () => void;
+    const done = new Promise<void>((r) => (finish = r));
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          const w = want.get(batch.partition);
+          if (!w) return;
+          for (const m of batch.messages) {
+            const off = BigInt(m.offset);
+            if (off < w.from || off >= w.high) continue;
+            out.push({ partition: batch.partition, offset: m.offset, key: m.key, value: m.value, headers: flattenHeaders(m.headers), timestamp: m.timestamp });
+          }
+          const last = batch.messages.length ? BigInt(batch.messages[batch.messages.length - 1]!.offset) : -1n;
+          if (last >= w.high - 1n || BigInt(batch.highWatermark) <= w.from) pending.delete(batch.partition);
+          if (pending.size === 0) finish();
+        },
+      });
+      for (const [partition, w] of want) consumer.seek({ topic, partition, offset: w.from.toString() });
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`reading topic '${topic}' timed out after ${timeoutMs} ms (partitions left: ${[...pending].join(',')})`)), timeoutMs);
+      });
+      try {
+        await Promise.race([done, timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    } finally {
+      await consumer.disconnect().catch(() => undefined);
+    }
+    return out.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
+  }
+
+  async close(): Promise<void> {
+    await this.dropProducer();
+  }
+}
