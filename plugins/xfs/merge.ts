@@ -1,0 +1,98 @@
+/**
+ * The merge rule, after the kernel's 7.0 health monitor: events of one filesystem about the same
+ * allocation group, metadata type and errno are one problem. An XFS corruption re-logs on every
+ * failed read, so a `find` over one bad directory block gives one event with a large count.
+ * Masks (health flag names) OR, disk ranges join, lists stay capped: the blob is bounded.
+ */
+import type { FsEvent } from '../../core/plugin-api';
+import type { XfsBlob, XfsRange } from './blob';
+import { INODE_CAP, RANGE_CAP } from './blob';
+
+export function mergeKey(e: Readonly<FsEvent<XfsBlob>>): string | null {
+  const b = e.blob;
+  if (!b) return null;
+  switch (b.messageType) {
+    case 'shutdown':
+      return null; // one per death; the core turns it into the DIED event
+    case 'unknown':
+      return `unknown|${b.message ?? ''}`; // the same unknown line, repeated
+    case 'suppressed':
+      return 'suppressed';
+    default:
+      return `ag=${b.agno ?? '?'}|${b.metadataType ?? '?'}|${e.errno ?? '?'}`;
+  }
+}
+
+export function merge(into: XfsBlob, from: Readonly<XfsBlob>): XfsBlob {
+  const out: XfsBlob = { ...into };
+  out.ranges = joinRanges(into.ranges, from.ranges);
+  spanOf(out);
+  out.inode ??= from.inode;
+  out.inodes = unionCapped(into.inodes, from.inodes, INODE_CAP);
+  out.readahead = into.readahead && from.readahead; // false once a real read failed too
+  out.permanent = into.permanent || from.permanent;
+  out.fsSick = unionCapped(into.fsSick, from.fsSick, 32);
+  out.fsChecked = unionCapped(into.fsChecked, from.fsChecked, 32);
+  out.agSick = unionCapped(into.agSick, from.agSick, 32);
+  out.agChecked = unionCapped(into.agChecked, from.agChecked, 32);
+  out.inodeSick = unionCapped(into.inodeSick, from.inodeSick, 32);
+  out.inodeChecked = unionCapped(into.inodeChecked, from.inodeChecked, 32);
+  out.shutdownFlagNames = unionCapped(into.shutdownFlagNames, from.shutdownFlagNames, 32);
+  // First-seen detail wins (like the core's errno/inode); fill only what the first lacked.
+  out.structure ??= from.structure;
+  out.function ??= from.function;
+  out.ioFunction ??= from.ioFunction;
+  out.verifier ??= from.verifier;
+  out.sourceFile ??= from.sourceFile;
+  out.sourceLine ??= from.sourceLine;
+  out.op ??= from.op;
+  out.fileOffset ??= from.fileOffset;
+  out.fileLength ??= from.fileLength;
+  out.dump ??= from.dump;
+  out.dumpBytes ??= from.dumpBytes;
+  out.message ??= from.message;
+  return out;
+}
+
+/** Disjoint sorted ranges; adjacent or overlapping ones join; over the cap the closest two join. */
+export function joinRanges(a: readonly XfsRange[], b: readonly XfsRange[]): XfsRange[] {
+  const all = [...a, ...b].map((r) => ({ ...r })).sort((x, y) => x.daddr - y.daddr);
+  const out: XfsRange[] = [];
+  for (const r of all) {
+    const last = out[out.length - 1];
+    if (last && r.daddr <= last.daddr + last.length) {
+      last.length = Math.max(last.length, r.daddr + r.length - last.daddr);
+    } else out.push(r);
+  }
+  while (out.length > RANGE_CAP) {
+    let best = 1;
+    for (let i = 2; i < out.length; i++) {
+      if (gap(out[i - 1]!, out[i]!) < gap(out[best - 1]!, out[best]!)) best = i;
+    }
+    const l = out[best - 1]!;
+    const r = out[best]!;
+    l.length = Math.max(l.length, r.daddr + r.length - l.daddr);
+    out.splice(best, 1);
+  }
+  return out;
+}
+
+const gap = (l: XfsRange, r: XfsRange) => r.daddr - (l.daddr + l.length);
+
+/** daddr/length: min start and max end over the ranges. */
+export function spanOf(b: XfsBlob): void {
+  if (!b.ranges.length) return;
+  const first = b.ranges[0]!;
+  const end = Math.max(...b.ranges.map((r) => r.daddr + r.length));
+  b.daddr = first.daddr;
+  b.length = end - first.daddr;
+}
+
+function unionCapped<T>(a: readonly T[], b: readonly T[], cap: number): T[] {
+  const out = [...a];
+  for (const x of b) {
+    if (out.length >= cap) break;
+    if (!out.includes(x)) out.push(x);
+  }
+  return out;
+}
