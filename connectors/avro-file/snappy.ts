@@ -36,11 +36,15 @@ export function snappyCompress(input: Buffer): Buffer {
     const len = to - from;
     if (len === 0) return;
     const l = len - 1;
-    if (l < 60) out[op++] = l << 2;
-    else if (l < 0x100) (out[op++] = 60 << 2), (out[op++] = l);
-    else if (l < 0x10000) (out[op++] = 61 << 2), out.writeUInt16LE(l, op), (op += 2);
-    else if (l < 0x1000000) (out[op++] = 62 << 2), out.writeUIntLE(l, op, 3), (op += 3);
-    else (out[op++] = 63 << 2), out.writeUInt32LE(l, op), (op += 4);
+    if (l < 60) {
+      out[op++] = l << 2;
+    } else {
+      // Tag 60..63: the length-1 follows in 1..4 little-endian bytes.
+      const nb = l < 0x100 ? 1 : l < 0x10000 ? 2 : l < 0x1000000 ? 3 : 4;
+      out[op++] = (59 + nb) << 2;
+      out.writeUIntLE(l, op, nb);
+      op += nb;
+    }
     input.copy(out, op, from, to);
     op += len;
   };
@@ -50,8 +54,12 @@ export function snappyCompress(input: Buffer): Buffer {
     op += 2;
   };
   const emitCopy = (offset: number, len: number) => {
-    while (len >= 68) emitCopy2(offset, 64), (len -= 64);
-    if (len > 64) emitCopy2(offset, 60), (len -= 60);
+    // Split long matches so the remainder is never shorter than 4 (copy1's minimum).
+    for (; len >= 68; len -= 64) emitCopy2(offset, 64);
+    if (len > 64) {
+      emitCopy2(offset, 60);
+      len -= 60;
+    }
     if (len <= 11 && offset < 2048) {
       out[op++] = ((offset >> 8) << 5) | ((len - 4) << 2) | 1;
       out[op++] = offset & 0xff;

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -36,7 +37,7 @@ test('snappy round trips text, random, repetitive and empty data, and compresses
     Buffer.from('abcabcabcabcabcabcabcabc'),
     Buffer.from('EXT4-fs error (device loop0): ext4_lookup:1785: inode #12: comm ls: deleted inode referenced\n'.repeat(500)),
     Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7919) % 251)),
-    require('node:crypto').randomBytes(100_000) as Buffer,
+    randomBytes(100_000),
     Buffer.alloc(300_000, 0x41),
   ];
   for (const s of samples) {
