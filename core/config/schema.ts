@@ -112,6 +112,8 @@ export const AvroFilesConfig = z
 export const Config = z
   .object({
     host: z.string().min(1).default(os.hostname()),
+    /** Extra plugin modules (paths or package names), each exporting `plugin` or a default FsPlugin. */
+    plugins: z.array(z.string().min(1)).default([]),
     stateDir: z.string().min(1).default('/var/lib/fsfault'),
     queue: QueueConfig.default({}),
     sources: SourcesConfig.default({}),

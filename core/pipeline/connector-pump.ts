@@ -70,7 +70,12 @@ export class ConnectorPump {
         const durable = await this.connector.flush();
         this.commit(durable, this.stats.readPos);
         this.wakeIdle();
-        await this.log.waitForAppend(this.stats.readPos, signal);
+        try {
+          await this.log.waitForAppend(this.stats.readPos, signal);
+        } catch (e) {
+          if (signal.aborted) break; // stop() was called: not an error
+          throw e;
+        }
         continue;
       }
       const last = batch[batch.length - 1]!.offset;

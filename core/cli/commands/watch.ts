@@ -1,0 +1,101 @@
+/**
+ * `fsfault watch`: run the pipeline. With --replay it reads a recorded file (no privileges needed);
+ * otherwise it watches the live kernel. Events are appended to the local store (unless --no-store)
+ * and printed on stdout (text, or JSON lines with --json); --kafka/--avro-dir add connectors.
+ * --once exits after the input is drained, the queue flushed and every connector caught up.
+ */
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load';
+import type { Config } from '../../config/schema';
+import { FsfaultError } from '../../errors';
+import { buildContainer, TOKENS } from '../../container';
+import type { Pipeline } from '../../pipeline/pipeline';
+import { assertNoConnectorError } from '../../pipeline/pipeline';
+import type { Connector } from '../../pipeline/connector';
+import type { Source } from '../../sources/source';
+import { ReplaySource } from '../../sources/replay-source';
+import { createStdoutConnector } from '../../../connectors/stdout/stdout-connector';
+import { builtinPlugins } from '../../../plugins';
+import { openEventLog } from '../open-log';
+import { loadPluginModule } from '../../plugins/load-plugins';
+import { warnTo, type CliIo } from '../io';
+
+export interface WatchOptions {
+  config?: string;
+  replay?: string;
+  once?: boolean;
+  json?: boolean;
+  stateDir?: string;
+  store?: boolean;
+  stdout?: boolean;
+  host?: string;
+  plugin?: string[];
+}
+
+export function watchConfig(opts: WatchOptions, io: CliIo): Config {
+  const config = loadConfig(opts.config, io.env);
+  if (opts.stateDir) config.stateDir = opts.stateDir;
+  if (opts.host) config.host = opts.host;
+  if (opts.store === false) config.store.enabled = false;
+  if (opts.stdout === false) config.stdout.enabled = false;
+  if (opts.json) config.stdout.format = 'json';
+  if (opts.plugin?.length) config.plugins = [...config.plugins, ...opts.plugin];
+  return config;
+}
+
+export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSignal): Promise<void> {
+  const config = watchConfig(opts, io);
+  const warn = warnTo(io);
+  if (opts.once && !opts.replay) throw new FsfaultError('CLI_BAD_ARGUMENT', '--once needs --replay FILE (a live kernel has no end)');
+  const sources: Source[] = [];
+  if (opts.replay) sources.push(new ReplaySource(opts.replay));
+  else throw new FsfaultError('CLI_BAD_ARGUMENT', 'live watching is not available in this build; use --replay FILE');
+  const connectors: Connector[] = [];
+  if (config.stdout.enabled) connectors.push(createStdoutConnector({ format: config.stdout.format, out: io.out }));
+  const container = buildContainer({
+    config,
+    plugins: [...builtinPlugins, ...config.plugins.map((m) => loadPluginModule(m))],
+    log: (schema, codec) => openEventLog(config, schema, codec),
+    sources,
+    connectors,
+    stampSource: opts.replay ? 'replay' : undefined,
+    warn,
+  });
+  const pipeline = container.get<Pipeline>(TOKENS.Pipeline);
+  const log = container.get<{ close(): void }>(TOKENS.EventLog);
+  try {
+    await pipeline.start();
+    if (opts.once) {
+      await Promise.race([pipeline.drain(), new Promise<void>((r) => signal?.addEventListener('abort', () => r(), { once: true }))]);
+    } else {
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        signal?.addEventListener('abort', stop, { once: true });
+      });
+    }
+    await pipeline.stop();
+    assertNoConnectorError(pipeline);
+  } finally {
+    log.close();
+  }
+}
+
+export function register(program: Command, io: CliIo): void {
+  program
+    .command('watch')
+    .description('watch filesystems for errors (or replay a recorded file) and publish events')
+    .option('--replay <file>', 'read raw records from a replay file (JSON lines) instead of the kernel')
+    .option('--once', 'exit after the input is drained and every event is delivered (with --replay)')
+    .option('--json', 'print events as JSON lines (default: one human line each)')
+    .option('--config <file>', 'configuration file (YAML, ${ENV} interpolated)')
+    .option('--state-dir <dir>', 'where the local store lives (default /var/lib/fsfault)')
+    .option('--host <name>', 'host name written into events (default: this machine)')
+    .option('--plugin <module>', 'load an extra plugin module (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+    .option('--no-store', 'do not keep events in the local store (memory only)')
+    .option('--no-stdout', 'do not print events')
+    .action(async (opts: WatchOptions) => {
+      await runWatch(opts, io);
+    });
+}
