@@ -69,7 +69,7 @@ export function classifyKmsg(rec: KmsgRecord, ctx: ClassifyContext): EventDraft<
     count,
     timeUs: rec.readAtUs,
     source: 'kmsg',
-    subtypes: lineSubtypes(type, fn, rec.text),
+    subtypes: lineSubtypes(type, fn, message),
     inode,
     path: g.path ?? null,
     blob,
@@ -81,6 +81,8 @@ function isExt4Mount(device: string | null, ctx: ClassifyContext): boolean {
   return m !== undefined && EXT4_FS_TYPES.includes(m.fsType);
 }
 
+/** A decimal field; null when absent or beyond what an Avro long holds exactly (garbled line). */
 function int(s: string | undefined): number | null {
-  return s === undefined ? null : Number(s);
+  const n = s === undefined ? NaN : Number(s);
+  return Number.isSafeInteger(n) ? n : null;
 }

@@ -67,8 +67,12 @@ export function lineErrno(type: Ext4MessageType, fn: string | null, message: str
       return IO_RX.test(message) ? EIO : errorN(message);
     case 'io-error':
       return status === undefined ? EIO : (BLK_STATUS[status] ?? EIO);
+    case 'unknown':
+      // No known format, but `previous I/O error to superblock detected` still says what it is.
+      if (CHECKSUM_RX.test(message)) return EBADMSG;
+      return IO_RX.test(message) ? EIO : null;
     default:
-      return null; // jbd2-abort, error-summary, suppressed: no error of their own; unknown: not known
+      return null; // jbd2-abort, error-summary, suppressed: no error of their own
   }
 }
 

@@ -27,11 +27,14 @@ const BY_TYPE: Partial<Record<Ext4MessageType, Subtype[]>> = {
   'io-error': ['io'],
 };
 
-export function lineSubtypes(type: Ext4MessageType, fn: string | null, text: string): Subtype[] {
+/** Subtypes of a log line from its message text (never the function name: ext4_reserve_inode_write ...). */
+export function lineSubtypes(type: Ext4MessageType, fn: string | null, message: string): Subtype[] {
+  // Reminders of errors already reported, and log-loss notices, are no error of their own.
+  if (type === 'error-summary' || type === 'suppressed') return [];
   // ext4_end_bio: dirty file data could not be written back (its `inode N` is a file, not metadata).
   if (fn === 'ext4_end_bio') return ['io', 'writeback', 'data'];
   const out = new Set<Subtype>(BY_TYPE[type] ?? []);
-  for (const [rx, subs] of RULES) if (rx.test(text)) subs.forEach((s) => out.add(s));
+  for (const [rx, subs] of RULES) if (rx.test(message)) subs.forEach((s) => out.add(s));
   if (out.size === 0 && (type === 'error' || type === 'std-error' || type === 'unknown')) out.add('unknown');
   return [...out];
 }
