@@ -1,0 +1,106 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runCli } from '../helpers/cli';
+import { fixturesDir, repoRoot } from '../helpers/paths';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fsfault-cli-'));
+after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const example = path.join(fixturesDir, 'example-basic.jsonl');
+const examplePlugin = path.join(repoRoot, 'dist', 'plugins', 'example', 'index.js');
+
+describe('fsfault CLI', () => {
+  it('watch --replay --once --json prints one JSON event per line with the documented fields', () => {
+    const r = runCli(['watch', '--replay', example, '--once', '--json', '--state-dir', path.join(tmp, 's1'), '--plugin', examplePlugin, '--host', 'testhost']);
+    assert.equal(r.code, 0, r.stderr);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const e of events) {
+      for (const f of ['kind', 'fsType', 'device', 'errno', 'count', 'firstSeen', 'lastSeen', 'offset', 'host']) assert.ok(f in e, `missing field ${f}`);
+      assert.equal(e.host, 'testhost');
+    }
+    const kinds = events.map((e) => e.kind);
+    assert.deepEqual(kinds.filter((k) => k === 'DIED').length, 1);
+    assert.deepEqual(kinds.filter((k) => k === 'LOST').length, 1);
+    const eio = events.find((e) => e.kind === 'ERROR' && e.errno === 5)!;
+    assert.equal(eio.count, 3, 'three read_block errors merged into one event');
+    assert.equal(eio.device, 'sdz1');
+    assert.equal(eio.fsType, 'examplefs');
+    assert.match(String(eio.firstSeen), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+    // Accounting: 7 errors in the file = 3 + 1 (ERROR) + DIED (1 + 2 suppressed); 12 records lost.
+    const died = events.find((e) => e.kind === 'DIED')!;
+    assert.equal(died.count, 3);
+    assert.deepEqual(died.death, { reason: 'shutdown: log write failed', suppressed: 2 });
+    assert.equal(events.find((e) => e.kind === 'LOST')!.count, 12);
+  });
+
+  it('keeps what it printed in the store under --state-dir', () => {
+    const dir = path.join(tmp, 's2');
+    const r = runCli(['watch', '--replay', example, '--once', '--state-dir', dir, '--plugin', examplePlugin, '--host', 'h2']);
+    assert.equal(r.code, 0, r.stderr);
+    const files = fs.readdirSync(dir);
+    assert.ok(files.some((f) => f.startsWith('h2')), `no store file for host h2 in ${files.join(',')}`);
+    const mode = fs.statSync(dir).mode & 0o777;
+    assert.equal(mode, 0o700);
+  });
+
+  it('--no-store runs in memory', () => {
+    const r = runCli(['watch', '--replay', example, '--once', '--json', '--no-store', '--plugin', examplePlugin]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim().split('\n').length, 4);
+  });
+
+  it('schema prints the composed schema, deterministic across runs', () => {
+    const a = runCli(['schema']);
+    const b = runCli(['schema']);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(a.stdout, b.stdout);
+    const s = JSON.parse(a.stdout) as { name: string; namespace: string };
+    assert.equal(`${s.namespace}.${s.name}`, 'fsfault.Event');
+    assert.match(runCli(['schema', '--fingerprint']).stdout, /^[0-9a-f]{16}\n$/);
+  });
+
+  it('validate accepts a good config and names the key of a bad one', () => {
+    const good = path.join(tmp, 'good.yaml');
+    fs.writeFileSync(good, 'stateDir: ${FSFAULT_TEST_DIR}\nqueue:\n  lingerMs: 50\n');
+    const ok = runCli(['validate', good], { env: { FSFAULT_TEST_DIR: '/tmp/x' } });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /ok \(host=.*stateDir=\/tmp\/x/);
+    const bad = path.join(tmp, 'bad.yaml');
+    fs.writeFileSync(bad, 'queue:\n  lingerMs: -5\n');
+    const r = runCli(['validate', bad]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^fsfault: error \[CONFIG_INVALID\]: .*key 'queue.lingerMs'.*\(got -5\)\n$/);
+    assert.equal(runCli(['validate', '--replay', example]).code, 0);
+  });
+
+  it('bad arguments give one clear line and exit 2', () => {
+    const r = runCli(['watch', '--bogus']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr.split('\n')[0]!, /^fsfault: error \[CLI_BAD_ARGUMENT\]: unknown option '--bogus'/);
+    const once = runCli(['watch', '--once']);
+    assert.equal(once.code, 2);
+    assert.match(once.stderr, /--once needs --replay/);
+    const missing = runCli(['watch', '--replay', path.join(tmp, 'nope.jsonl'), '--once', '--no-store']);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /REPLAY_UNREADABLE.*nope.jsonl.*ENOENT/);
+  });
+
+  it('a bad replay line is named by file and line, and nothing is half-replayed', () => {
+    const f = path.join(tmp, 'bad.jsonl');
+    fs.writeFileSync(f, fs.readFileSync(example, 'utf8') + '{"source":"fanotify","fsid":"x"}\n');
+    const r = runCli(['watch', '--replay', f, '--once', '--json', '--no-store', '--plugin', examplePlugin]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /REPLAY_BAD_LINE.*bad.jsonl:11: field 'error' must be a number/);
+  });
+
+  it('--help works everywhere', () => {
+    for (const args of [['--help'], ['watch', '--help'], ['schema', '--help'], ['validate', '--help']]) {
+      const r = runCli(args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stdout, /Usage: fsfault/);
+    }
+  });
+});
