@@ -7,7 +7,7 @@ import type { FsPlugin, AvroRecordSchema } from '../../../core/plugin-api';
 import { composeSchema, type ComposedSchema } from '../../../core/schema/compose';
 import { EventCodec } from '../../../core/schema/codec';
 import { subtypeMask, type FsEvent, type Subtype } from '../../../core/model/event';
-import { TestLog } from './memory-log';
+import { MemoryLog } from '../../../core/store/memory-log';
 
 function plugin(name: string, blobSchema: AvroRecordSchema): FsPlugin {
   return {
@@ -77,13 +77,22 @@ export function ev(o: EvOpts = {}): FsEvent {
   };
 }
 
-export function setup(): { schema: ComposedSchema; codec: EventCodec; log: TestLog } {
-  const schema = testSchema();
-  const codec = new EventCodec(schema);
-  return { schema, codec, log: new TestLog(codec) };
+export interface Setup {
+  schema: ComposedSchema;
+  codec: EventCodec;
+  log: MemoryLog;
+  /** The store's clock (µs): storedAt of the next append; tests move it across days. */
+  clock: { us: number };
 }
 
-export function context(s: { schema: ComposedSchema; codec: EventCodec; log: TestLog }, name: string, host = 'host-a', warnings: string[] = []): ConnectorContext {
+export function setup(): Setup {
+  const schema = testSchema();
+  const codec = new EventCodec(schema);
+  const clock = { us: Date.UTC(2025, 0, 15, 10) * 1000 };
+  return { schema, codec, clock, log: new MemoryLog(codec, { host: 'host-a', nowUs: () => clock.us }) };
+}
+
+export function context(s: Setup, name: string, host = 'host-a', warnings: string[] = []): ConnectorContext {
   return { schema: s.schema, codec: s.codec, log: s.log, committed: s.log.cursor(name), host, warn: (m) => warnings.push(m) };
 }
 
