@@ -10,10 +10,11 @@ import type { LossReport, PushOutcome, QueueHooks, QueueOptions } from './queue-
 import { RESCUE_CAPS, RescueSlot } from './rescue-slot';
 
 /**
- * Bytes charged per queued event on top of its encoded size: what the JS heap holds beyond the
- * encoded bytes (the FsEvent object and its Entry node, the sources array, the blob object, string
- * headers). Measured at ~470 bytes per queued event on Node 20 x64 with a small blob (see README.md);
- * rounded up so the budget bounds heap, not just wire bytes.
+ * Bytes charged per queued event on top of its encoded size, so that the budget bounds heap and not
+ * just wire bytes: the FsEvent object and its Entry node, the sources array, the blob object, string
+ * headers, boxed times. Measured on Node 20 x64 (200k queued events, heap delta after GC): 280 bytes
+ * beyond the encoded size when the FsIdentity object is shared per mount and id/handle/path/blob
+ * strings are per event (README.md, "Charge"). Rounded up for GC slack and larger blobs.
  */
 export const QUEUE_EVENT_OVERHEAD_BYTES = 512;
 
