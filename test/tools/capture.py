@@ -217,7 +217,8 @@ class Recorder:
         self.fan = None
 
     def mounted(self, action='mounted', watch=True):
-        self.lines.append({'source': 'mount', 'action': action, 'mount': mount_info(self.fs.mnt, self.fs.device)})
+        # `fanotify`: a FAN_FS_ERROR mark is on this mount, even if the recipe makes no event.
+        self.lines.append({'source': 'mount', 'action': action, 'fanotify': watch, 'mount': mount_info(self.fs.mnt, self.fs.device)})
         if watch:
             if self.fan:
                 self.fan.close()
