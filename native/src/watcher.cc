@@ -90,28 +90,35 @@ Watcher::~Watcher() {
   reader_.Stop();
 }
 
+// A throwing callback must not be swallowed: Node would only print a deprecation warning for an
+// exception left pending in a TSFN callback, so it is re-raised as an uncaught exception.
+static void ReportThrown(Napi::Env env) {
+  if (!env.IsExceptionPending()) return;
+  Napi::Error e = env.GetAndClearPendingException();
+  napi_fatal_exception(env, e.Value());
+}
+
 void Watcher::CallJs(Napi::Env env, Napi::Function, Watcher* self, Delivery* d) {
   std::unique_ptr<Delivery> owned(d);
   if (env == nullptr) return;  // the environment is going away: nothing can receive it
   Napi::HandleScope scope(env);
-  // Credit first so that a throwing callback cannot stall the reader; the exception itself
-  // propagates as an uncaught exception (fatal unless the application handles it).
+  // Credit first so that a throwing callback cannot stall the reader.
   self->reader_.Credit();
   if (d->mountsChanged) {
     self->reader_.ClearMountSignal();
     if (!self->onMounts_.IsEmpty()) self->onMounts_.Call({});
-    if (env.IsExceptionPending()) return;
+    ReportThrown(env);
   }
   if (!d->records.empty()) {
     Napi::Array arr = Napi::Array::New(env, d->records.size());
     for (size_t i = 0; i < d->records.size(); i++) arr.Set(static_cast<uint32_t>(i), RawItemToJs(env, d->records[i]));
     self->reader_.stats().batchesDelivered++;
     self->onBatch_.Call({arr});
-    if (env.IsExceptionPending()) return;
+    ReportThrown(env);
   }
   for (const SysError& e : d->errors) {
     self->onError_.Call({ToJsError(env, e).Value()});
-    if (env.IsExceptionPending()) return;
+    ReportThrown(env);
   }
 }
 
