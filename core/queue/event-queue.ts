@@ -120,9 +120,10 @@ export class EventQueue {
 
   /** A loss before the queue (kernel log overrun, fanotify overflow ...): counted in the rescue event. */
   reportLoss(r: LossReport): void {
+    const count = r.count >= 1 ? r.count : 1; // a loss of unknown size is still a loss
     this.armRescue();
-    this.rescue.addLoss(r.count, r.reason, r.device, r.errno ?? null, r.timeUs, r.fs ?? null);
-    this.c.upstreamLost += r.count;
+    this.rescue.addLoss(count, r.reason, r.device, r.errno ?? null, r.timeUs, r.fs ?? null);
+    this.c.upstreamLost += count;
   }
 
   /** Up to `max` events, oldest admission first; the rescue event comes out where it was armed. */
@@ -241,6 +242,7 @@ export class EventQueue {
     e.kind = 'DIED';
     e.death = { reason, suppressed: 0 };
     const en = new Entry(e, st.key);
+    // Admitted even when sizeOf fails: the death must be reported; the overhead is still charged.
     en.charge = Math.max(this.charge(e), QUEUE_EVENT_OVERHEAD_BYTES);
     st.died = en;
     this.diedBytes += en.charge;

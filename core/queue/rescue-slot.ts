@@ -50,11 +50,6 @@ export class RescueSlot {
       death: null,
     };
     this.entry = new Entry(this.ev, null);
-    this.entry.inputs = 0;
-  }
-
-  get empty(): boolean {
-    return this.ev.count === 0;
   }
 
   /** Stamp a fresh id when the slot is (re)armed. */

@@ -393,3 +393,10 @@ test('bad construction options are configuration errors', () => {
   assert.throws(() => queue({ budgetBytes: Number.NaN }), { code: 'CONFIG_INVALID' });
   assert.throws(() => queue({ perFsMaxEvents: 0 }), { code: 'CONFIG_INVALID' });
 });
+
+test('a reported loss of unknown size counts as one', () => {
+  const q = queue();
+  q.reportLoss({ reason: 'fanotify-overflow', count: 0, device: 'loop0', timeUs: 1 });
+  assert.equal(q.take()[0]!.count, 1);
+  assert.equal(q.counters().upstreamLost, 1);
+});
