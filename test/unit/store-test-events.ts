@@ -103,7 +103,8 @@ export function randomEvents(r: () => number, n: number, startUs = 1_700_000_000
       fs: kind === 'LOST' ? { type: '*', device: null, majorMinor: null, fsid: null, uuid: null, mountPoint: null } : fsOf(device, r() < 0.8 ? 'ext4' : 'xfs'),
       errno: kind === 'LOST' || kind === 'SUPPRESSED' ? null : errno,
       count,
-      firstSeen: t,
+      // Some errors began well before they were stored (merged in the queue for a while).
+      firstSeen: r() < 0.3 ? t - Math.floor(r() * 20_000_000) : t,
       lastSeen: t + Math.floor(r() * 1000),
       subtypes: Math.floor(r() * 4096),
       blob: kind === 'LOST' ? null : { function: pick(FUNCS), line: Math.floor(r() * 5000) },

@@ -1,0 +1,100 @@
+/**
+ * The health projection: its state machine and totals on hand-made logs, and on random logs the
+ * incremental projection (kept by append, in the SQLite store and the memory log) agrees with a
+ * rebuild from the log.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { foldAll, sortedHealth, UNATTRIBUTED_KEY } from '../../core/projections/fs-health';
+import { MemoryLog } from '../../core/store/memory-log';
+import { SqliteStore } from '../../core/store/sqlite-store';
+import { fsOf, makeEvent, randomEvents, rmTemp, rng, tempStateDir, testCodec } from './store-test-events';
+
+const dirs: string[] = [];
+after(() => dirs.forEach(rmTemp));
+
+const T = 1_700_000_000_000_000;
+
+describe('health projection', () => {
+  it('follows healthy → degraded → dead → revived only by an error that started after the death', () => {
+    const log = [
+      makeEvent({ kind: 'LOST', fs: { ...fsOf('loop1'), type: '*' }, errno: null, count: 2, plugin: null, blob: null, lost: { byFilesystem: [{ device: 'loop1', count: 2 }], errnos: [], reasons: [{ reason: 'kmsg-overrun', count: 2 }] } }),
+      makeEvent({ kind: 'ERROR', fs: fsOf('loop1'), errno: 117, count: 3, subtypes: 0b11, firstSeen: T, lastSeen: T + 10 }),
+      makeEvent({ kind: 'DIED', fs: fsOf('loop1'), errno: 5, count: 2, firstSeen: T + 20, lastSeen: T + 30, death: { reason: 'journal aborted', suppressed: 1 } }),
+      makeEvent({ kind: 'SUPPRESSED', fs: fsOf('loop1'), errno: null, count: 4, firstSeen: T + 40, lastSeen: T + 50, death: { reason: 'journal aborted', suppressed: 4 } }),
+      // Queued before the death was known: started before it, so it does not revive.
+      makeEvent({ kind: 'ERROR', fs: fsOf('loop1'), errno: 117, count: 1, firstSeen: T + 25, lastSeen: T + 60 }),
+    ].map((event, i) => ({ offset: i + 1, event }));
+    let p = foldAll(log);
+    let h = p.filesystems.get('loop1')!;
+    assert.equal(h.state, 'dead');
+    assert.equal(h.errors, 3 + 2 + 4 + 1);
+    assert.equal(h.suppressed, 1 + 4);
+    assert.equal(h.lost, 2);
+    assert.equal(h.deaths, 1);
+    assert.deepEqual(h.lastDied, { offset: 3, time: T + 30, reason: 'journal aborted' });
+    assert.deepEqual(h.byErrno, { EUCLEAN: 4, EIO: 2 });
+    assert.equal(h.bySubtype.metadata, 3 + 2 + 1);
+    assert.equal(h.bySubtype.data, 3);
+    assert.deepEqual(h.firstError, { offset: 2, time: T, errno: 117, errnoName: 'EUCLEAN' });
+    assert.deepEqual(h.lastError, { offset: 5, time: T + 60, errno: 117, errnoName: 'EUCLEAN' });
+    assert.equal(h.fs.mountPoint, '/mnt/loop1', 'identity kept from the error events');
+    assert.deepEqual(p.host.lostByReason, { 'kmsg-overrun': 2 });
+
+    log.push({ offset: 6, event: makeEvent({ kind: 'ERROR', fs: fsOf('loop1'), errno: 5, count: 1, firstSeen: T + 31, lastSeen: T + 31 }) });
+    p = foldAll(log);
+    h = p.filesystems.get('loop1')!;
+    assert.equal(h.state, 'degraded', 'an error that began after the death means it was mounted again');
+    assert.equal(h.lastDied?.reason, 'journal aborted', 'the last death stays on record');
+  });
+
+  it('attributes losses per device and keeps the unattributed rest apart', () => {
+    const p = foldAll([
+      {
+        offset: 1,
+        event: makeEvent({
+          kind: 'LOST',
+          fs: { type: '*', device: null, majorMinor: null, fsid: null, uuid: null, mountPoint: null },
+          errno: null,
+          count: 9,
+          plugin: null,
+          blob: null,
+          lost: { byFilesystem: [{ device: 'sda1', count: 5 }, { device: '*', count: 4 }], errnos: [5], reasons: [{ reason: 'queue-budget', count: 9 }] },
+        }),
+      },
+      { offset: 2, event: makeEvent({ fs: fsOf('sda1') }) },
+    ]);
+    assert.equal(p.filesystems.get('sda1')!.lost, 5);
+    assert.equal(p.filesystems.get('sda1')!.state, 'degraded');
+    assert.equal(p.filesystems.get(UNATTRIBUTED_KEY)!.lost, 4);
+    assert.equal(p.host.lost, 9);
+    assert.deepEqual(sortedHealth(p).map((h) => h.key), ['sda1', '*']);
+  });
+
+  it('incremental projection equals the rebuild on random logs (SQLite and memory)', () => {
+    const states = new Set<string>();
+    for (let seed = 1; seed <= 12; seed++) {
+      const r = rng(seed);
+      const events = randomEvents(r, 50 + Math.floor(r() * 400));
+      const dir = tempStateDir();
+      dirs.push(dir);
+      const sqlite = SqliteStore.open({ stateDir: dir, host: 'h', codec: testCodec(), durability: 'off' });
+      const memory = new MemoryLog(testCodec());
+      for (let i = 0; i < events.length; ) {
+        const n = 1 + Math.floor(r() * 40);
+        sqlite.append(events.slice(i, i + n));
+        memory.append(events.slice(i, i + n));
+        i += n;
+      }
+      const incremental = sqlite.health();
+      assert.deepEqual(incremental, sqlite.projectFromLog(), `seed ${seed}: SQLite incremental vs fold`);
+      assert.deepEqual(sqlite.rebuildProjections(), incremental, `seed ${seed}: rebuild`);
+      assert.deepEqual(sqlite.health(), incremental, `seed ${seed}: persisted rebuild`);
+      assert.deepEqual(memory.health(), incremental, `seed ${seed}: memory log`);
+      assert.deepEqual(memory.rebuildProjections(), incremental);
+      for (const h of incremental.filesystems.values()) states.add(h.state);
+      sqlite.close();
+    }
+    assert.deepEqual([...states].sort(), ['dead', 'degraded', 'healthy'], 'the random logs reach every state');
+  });
+});
