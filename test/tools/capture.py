@@ -11,7 +11,6 @@ e2fsprogs and util-linux. Needs root (loop devices, mount, FAN_MARK_FILESYSTEM, 
 - LoopFs: a loop-mounted image whose cleanup() unmounts and detaches even after a failure.
 """
 import ctypes
-import errno
 import json
 import os
 import re
@@ -103,7 +102,6 @@ class Kmsg:
     def __init__(self):
         self.fd = os.open('/dev/kmsg', os.O_RDONLY | os.O_NONBLOCK)
         os.lseek(self.fd, 0, os.SEEK_END)
-        self.lost = 0
 
     def take(self, device):
         """Records since the last take() that name `device` (word match: loop0, loop0-8, dev loop0)."""
@@ -115,7 +113,7 @@ class Kmsg:
             except BlockingIOError:
                 break
             except BrokenPipeError:
-                self.lost += 1  # ring overwrote records; the fixture would be incomplete
+                # the ring overwrote records: the fixture would be incomplete
                 raise RuntimeError('/dev/kmsg overrun while recording (EPIPE); re-run the recipe')
             rec = raw.decode('utf-8', 'surrogateescape')
             # message text without dictionary lines, \xHH un-escaped (a record may embed \x0a)
@@ -243,8 +241,3 @@ class Recorder:
         self.kmsg.close()
         if self.fan:
             self.fan.close()
-
-
-def check_errno(e, expected):
-    if e.errno != expected:
-        raise RuntimeError(f'expected {errno.errorcode[expected]}, got {e}')
