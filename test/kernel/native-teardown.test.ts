@@ -1,0 +1,53 @@
+/**
+ * Lifecycle edges that only show in a separate process: a throwing onBatch must surface as an
+ * uncaught exception (Node would otherwise only warn), and exiting or terminating a worker with a
+ * running watcher must neither crash nor leak fds.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { repoRoot } from '../helpers/paths';
+
+const index = path.join(repoRoot, 'dist', 'native', 'index.js');
+
+function runNode(script: string): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('an exception thrown by onBatch reaches process uncaughtException', () => {
+  if (process.getuid?.() !== 0) throw new Error('needs root for /dev/kmsg (dmesg_restrict)');
+  const r = runNode(`
+    const n = require(${JSON.stringify(index)});
+    process.on('uncaughtException', (e) => { console.log('uncaught:' + e.message); process.exit(7); });
+    n.createWatcher({ kmsg: { start: 'oldest' } }, () => { throw new Error('boom'); });
+    setTimeout(() => process.exit(3), 10000);
+  `);
+  assert.equal(r.status, 7, `stdout: ${r.stdout} stderr: ${r.stderr}`);
+  assert.match(r.stdout, /uncaught:boom/);
+});
+
+test('process.exit and worker termination with running watchers: clean exit, no fd left behind', () => {
+  const r = runNode(`
+    const { Worker } = require('node:worker_threads');
+    const fs = require('node:fs');
+    const ours = () => fs.readdirSync('/proc/self/fd').filter((f) => {
+      try { return /fanotify|kmsg|mountinfo/.test(fs.readlinkSync('/proc/self/fd/' + f)); } catch { return false; }
+    }).length;
+    const src = 'require(' + JSON.stringify(${JSON.stringify(index)}) + ').createWatcher({ kmsg: { start: "oldest" }, fanotify: true, onMountsChanged() {} }, () => {});';
+    let done = 0;
+    for (let i = 0; i < 20; i++) {
+      const w = new Worker(src, { eval: true });
+      w.on('online', () => setTimeout(() => w.terminate(), 5 + (i % 7) * 7));
+      w.on('exit', () => {
+        if (++done < 20) return;
+        console.log('left:' + ours());
+        require(${JSON.stringify(index)}).createWatcher({ kmsg: { start: 'oldest' }, fanotify: true }, () => {});
+        setTimeout(() => process.exit(0), 50);
+      });
+    }
+  `);
+  assert.equal(r.status, 0, `stderr: ${r.stderr}`);
+  assert.match(r.stdout, /left:0/);
+});
