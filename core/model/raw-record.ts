@@ -100,6 +100,11 @@ export interface MountRecord {
   action: 'mounted' | 'unmounted' | 'remounted';
   mount: MountInfo;
   readAtUs: number;
+  /**
+   * fanotify FAN_FS_ERROR is marked on this filesystem (live: the mark succeeded; replay: the file
+   * holds fanotify records for its fsid). Plugins use it to avoid counting an error twice.
+   */
+  fanotify?: boolean;
 }
 
 export type RawRecord = KmsgRecord | FanotifyRecord | CounterRecord | HealthRecord | LossRecord | MountRecord;

@@ -7,7 +7,7 @@
 import { FsfaultError, isFsfaultError } from '../errors';
 import type { FsEvent, SourceName } from '../model/event';
 import { fsKey } from '../model/fs-key';
-import type { RawRecord } from '../model/raw-record';
+import type { MountInfo, RawRecord } from '../model/raw-record';
 import type { EventQueue } from '../queue/event-queue';
 import type { EventLog } from '../store/types';
 import type { Source } from '../sources/source';
@@ -61,7 +61,7 @@ export class Pipeline {
       this.stats.records++;
       switch (r.source) {
         case 'mount':
-          this.applyMount(r.action, r.mount);
+          this.applyMount(r.action, r.mount, r.fanotify === true);
           continue;
         case 'loss':
           this.queue.reportLoss({
@@ -85,11 +85,12 @@ export class Pipeline {
     }
   }
 
-  private applyMount(action: 'mounted' | 'unmounted' | 'remounted', m: import('../model/raw-record').MountInfo): void {
+  private applyMount(action: 'mounted' | 'unmounted' | 'remounted', m: MountInfo, fanotify: boolean): void {
     if (action === 'unmounted') {
       this.mounts.remove(m.mountPoint);
     } else {
       this.mounts.add(m);
+      this.mounts.setFanotifyWatched(m.device, fanotify);
       // A filesystem mounted again is alive again: its errors are reported normally.
       this.queue.revive(fsKey(this.mounts.identity(m.fsType, m.device, m.fsid)));
     }

@@ -78,7 +78,9 @@ export function parseReplayLine(line: string, where: string, clockUs: () => numb
     case 'mount': {
       const action = str(o, 'action', where, 'mounted');
       if (action !== 'mounted' && action !== 'unmounted' && action !== 'remounted') throw bad(where, `field 'action' must be mounted|unmounted|remounted (got '${action}')`);
-      return { source: 'mount', action, mount: mountInfo(o.mount, where), readAtUs };
+      const rec: RawRecord = { source: 'mount', action, mount: mountInfo(o.mount, where), readAtUs };
+      if (o.fanotify !== undefined) rec.fanotify = o.fanotify === true;
+      return rec;
     }
     case 'sysfs': {
       const counters = o.counters;

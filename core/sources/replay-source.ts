@@ -21,6 +21,11 @@ export function readReplayFile(file: string, clockUs: () => number = () => Date.
     if (line.trim() === '' || line.trimStart().startsWith('#')) return;
     out.push(parseReplayLine(line, `${file}:${i + 1}`, clockUs));
   });
+  // A recording with fanotify records for a filesystem was made while fanotify watched it.
+  const watched = new Set(out.flatMap((r) => (r.source === 'fanotify' ? [r.fsid] : [])));
+  for (const r of out) {
+    if (r.source === 'mount' && r.fanotify === undefined && r.mount.fsid !== null && watched.has(r.mount.fsid)) r.fanotify = true;
+  }
   return out;
 }
 
