@@ -184,7 +184,12 @@ export function createAvroFileConnector(config: AvroFilesConfig, opts: AvroFileC
         return durable;
       }),
 
-    flush: () => serial(async () => (await closeFile(), durable)),
+    /**
+     * Close and rename the open file. `{ idle: true }` (proposed pump extension: the pump flushes
+     * whenever it catches up) keeps the file open instead, so a trickle of events does not become a
+     * trickle of tiny files; the age rotation bounds how long events wait.
+     */
+    flush: (fopts?: { idle?: boolean }) => serial(async () => (fopts?.idle ? undefined : await closeFile(), durable)),
 
     async close(): Promise<void> {
       if (timer) clearInterval(timer);

@@ -1,0 +1,143 @@
+/**
+ * `fsfault export`: a one-off copy of stored events into one Avro container file (the same schema
+ * and header as the connector's files) or JSON lines (the `--json` view). Written under a temporary
+ * name and renamed, so a half-written export never looks complete. A progress bar goes to stderr
+ * only when it is a terminal.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load';
+import { FsfaultError } from '../../errors';
+import { jsonView } from '../../model/json-view';
+import { composeSchema } from '../../schema/compose';
+import { EventCodec } from '../../schema/codec';
+import { PluginRegistry } from '../../plugins/registry';
+import { loadPluginModule } from '../../plugins/load-plugins';
+import type { EventLog } from '../../store/types';
+import { builtinPlugins } from '../../../plugins';
+import { openStoreReadOnly, storeRef } from '../../analytics/inputs';
+import { parseTimeArg } from '../../analytics/time-arg';
+import { isCodecName } from '../../../connectors/avro-file/codecs';
+import { OcfWriter } from '../../../connectors/avro-file/ocf-writer';
+import type { CliIo } from '../io';
+
+export interface ExportOptions {
+  config?: string;
+  stateDir?: string;
+  host?: string;
+  /** A `<host>.fsfault.db` file to read instead of the configured store. */
+  store?: string;
+  format?: string;
+  since?: string;
+  until?: string;
+  fs?: string;
+  out?: string;
+  codec?: string;
+  plugin?: string[];
+}
+
+const PAGE = 2000;
+
+/** A one-line progress bar redrawn in place; silent when the stream is not a terminal. */
+export function progressBar(err: NodeJS.WritableStream & { isTTY?: boolean }, total: number) {
+  const tty = Boolean(err.isTTY);
+  let lastDraw = 0;
+  return {
+    update(done: number, events: number, force = false) {
+      if (!tty) return;
+      const now = Date.now();
+      if (!force && now - lastDraw < 100) return;
+      lastDraw = now;
+      const frac = total > 0 ? Math.min(1, done / total) : 1;
+      const w = 30;
+      const fill = Math.round(frac * w);
+      err.write(`\rexporting [${'#'.repeat(fill)}${' '.repeat(w - fill)}] ${(frac * 100).toFixed(0).padStart(3)}%  ${events} events`);
+    },
+    end(events: number, out: string) {
+      if (tty) err.write('\r\x1b[K');
+      err.write(`fsfault: exported ${events} events to ${out}\n`);
+    },
+  };
+}
+
+/** Export from an open log; returns the number of events written. */
+export async function exportEvents(log: EventLog, codec: EventCodec, opts: ExportOptions, io: CliIo, nowMs = Date.now()): Promise<number> {
+  const format = opts.format ?? 'avro';
+  if (format !== 'avro' && format !== 'jsonl') throw new FsfaultError('CLI_BAD_ARGUMENT', `option --format must be avro or jsonl (got '${format}')`);
+  const codecName = opts.codec ?? 'deflate';
+  if (!isCodecName(codecName)) throw new FsfaultError('CLI_BAD_ARGUMENT', `option --codec must be null, deflate or snappy (got '${codecName}')`);
+  if (!opts.out) throw new FsfaultError('CLI_BAD_ARGUMENT', 'option --out PATH is required');
+  const since = opts.since === undefined ? undefined : parseTimeArg('--since', opts.since, nowMs);
+  const until = opts.until === undefined ? undefined : parseTimeArg('--until', opts.until, nowMs);
+  const out = opts.out;
+  const tmp = path.join(path.dirname(out), `.${path.basename(out)}.${process.pid}.tmp`);
+  const head = log.headOffset();
+  const bar = progressBar(io.err as NodeJS.WritableStream & { isTTY?: boolean }, head);
+
+  const schema = codec.schema;
+  const avro =
+    format === 'avro'
+      ? await OcfWriter.create(tmp, { schemaText: JSON.stringify(schema.json), codec: codecName, blockRecords: 1000, meta: { 'fsfault.fingerprint': schema.fingerprint } })
+      : null;
+  const jsonl = format === 'jsonl' ? fs.openSync(tmp, 'w', 0o644) : null;
+  let n = 0;
+  try {
+    for (let from = 1; ; ) {
+      const page = log.query({ since, until, device: opts.fs, fromOffset: from, limit: PAGE });
+      if (avro) for (const se of page) await avro.append(se.fingerprint === schema.fingerprint ? se.body : codec.encode(se.event));
+      else fs.writeSync(jsonl!, page.map((se) => JSON.stringify(jsonView(se.event, se.offset)) + '\n').join(''));
+      n += page.length;
+      bar.update(page.length ? page[page.length - 1]!.offset : head, n);
+      if (page.length < PAGE) break;
+      from = page[page.length - 1]!.offset + 1;
+    }
+    if (avro) await avro.finish();
+    else {
+      fs.fsyncSync(jsonl!);
+      fs.closeSync(jsonl!);
+    }
+    fs.renameSync(tmp, out);
+  } catch (e) {
+    if (avro) await avro.abort();
+    else if (jsonl !== null) fs.closeSync(jsonl);
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+  bar.update(head, n, true);
+  bar.end(n, out);
+  return n;
+}
+
+export async function runExport(opts: ExportOptions, io: CliIo): Promise<number> {
+  const config = loadConfig(opts.config, io.env);
+  const plugins = [...builtinPlugins, ...[...config.plugins, ...(opts.plugin ?? [])].map((m) => loadPluginModule(m))];
+  const codec = new EventCodec(composeSchema(new PluginRegistry(plugins).all()));
+  const ref = opts.store ? storeRef(opts.store) : { stateDir: opts.stateDir ?? config.stateDir, host: opts.host ?? config.host };
+  const log = openStoreReadOnly(ref);
+  try {
+    return await exportEvents(log, codec, opts, io);
+  } finally {
+    log.close();
+  }
+}
+
+export function register(program: Command, io: CliIo): void {
+  program
+    .command('export')
+    .description('copy stored events to one Avro container file or JSON lines')
+    .requiredOption('--out <path>', 'file to write (replaced atomically when complete)')
+    .option('--format <fmt>', 'avro or jsonl', 'avro')
+    .option('--codec <codec>', 'Avro block codec: null, deflate or snappy', 'deflate')
+    .option('--since <time>', 'events seen at or after: 2025-01-15, 2025-01-15T10:00Z, 24h, 7d, Unix seconds')
+    .option('--until <time>', 'events first seen before this time')
+    .option('--fs <device>', 'only this filesystem (device short name, e.g. loop0)')
+    .option('--config <file>', 'configuration file (YAML): stateDir, host and plugins')
+    .option('--state-dir <dir>', 'state directory of the store (default: from the config)')
+    .option('--host <name>', 'host whose store to read (default: from the config)')
+    .option('--store <file>', 'read this <host>.fsfault.db file')
+    .option('--plugin <module...>', 'extra plugin modules (their blob branches join the file schema)')
+    .action(async (opts: ExportOptions) => {
+      await runExport(opts, io);
+    });
+}
