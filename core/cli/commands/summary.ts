@@ -1,0 +1,44 @@
+/**
+ * `fsfault summary [--since T] [--until T] [--json]`: error counts per filesystem, errno, code
+ * location (ext4 function, XFS allocation group) and kind, like `ras-mc-ctl --summary`.
+ */
+import type { Command } from 'commander';
+import { parseTimeArg } from '../../projections/time-arg';
+import { summarize, summaryText, type Summary } from '../../projections/summary';
+import type { LocalStore } from '../../store/local-store';
+import { scanQuery } from '../../store/replay';
+import { addStoreLocationOptions, withStore, type StoreCommandDeps, type StoreLocationOptions } from '../../store/store-commands';
+import type { EventQuery } from '../../store/types';
+
+export interface SummaryOptions extends StoreLocationOptions {
+  since?: string;
+  until?: string;
+  json?: boolean;
+}
+
+export function summaryOf(store: LocalStore, opts: SummaryOptions, nowUs: number = Date.now() * 1000): Summary {
+  const q: EventQuery = {};
+  if (opts.since !== undefined) q.since = parseTimeArg('--since', opts.since, nowUs);
+  if (opts.until !== undefined) q.until = parseTimeArg('--until', opts.until, nowUs);
+  return summarize(scanQuery(store, q));
+}
+
+export function summaryOutput(store: LocalStore, opts: SummaryOptions, nowUs?: number): string {
+  const s = summaryOf(store, opts, nowUs);
+  if (opts.json) return `${JSON.stringify(s, null, 2)}\n`;
+  const window = [opts.since !== undefined ? `since ${opts.since}` : '', opts.until !== undefined ? `until ${opts.until}` : ''].filter(Boolean).join(' ') || 'in the retained history';
+  return summaryText(s, window);
+}
+
+export function register(program: Command, deps: StoreCommandDeps): void {
+  addStoreLocationOptions(
+    program
+      .command('summary')
+      .description('count stored errors per filesystem, errno, code location and kind')
+      .option('--since <time>', 'from this time: ISO or a duration back from now (30m, 1h, 2d)')
+      .option('--until <time>', 'up to this time (same forms)')
+      .option('--json', 'print the counts as JSON'),
+  ).action(async (opts: SummaryOptions) => {
+    await withStore(deps, opts, (store) => deps.io.out.write(summaryOutput(store, opts)));
+  });
+}
