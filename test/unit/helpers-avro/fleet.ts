@@ -32,5 +32,5 @@ export const FLEET = {
   errors: 30 * 2 + 1 + 6 * 5 + 3 + 7, // ERROR + DIED + SUPPRESSED counts = 101
   lost: 40,
   deaths: 1,
-  events: 30 + 1 + 6 + 1 + 1 + 1,
+  events: 30 + 1 + 6 + 1 + 1 + 1, // 40
 };
