@@ -29,6 +29,8 @@ interface FsState {
   dead: string | null;
   /** The queued DIED event of the current death, while not taken. */
   died: Entry | null;
+  /** Plugin merge key of the event that killed it: its twin from another source fuses into DIED. */
+  diedKey: string | null;
   /** The queued SUPPRESSED tally of the current death, while not taken. */
   suppressed: Entry | null;
 }
@@ -172,6 +174,7 @@ export class EventQueue {
     // Detach the old death's DIED/SUPPRESSED: a later death must get events of its own.
     st.dead = null;
     st.died = null;
+    st.diedKey = null;
     st.suppressed = null;
     this.pruneIfIdle(st);
   }
@@ -237,6 +240,7 @@ export class EventQueue {
   private die(st: FsState, e: FsEvent, reason: string): PushOutcome {
     st.dead = reason;
     st.suppressed = null;
+    st.diedKey = this.callMergeKey(e);
     // Errors after a revive belong to a new life: never merge them into events of the old one.
     st.merges.clear();
     e.kind = 'DIED';
@@ -256,6 +260,19 @@ export class EventQueue {
   /** Dead filesystem: only count, into its queued DIED, else its queued (or a new) SUPPRESSED tally. */
   private suppress(st: FsState, e: FsEvent): PushOutcome {
     const c = this.c;
+    // The fatal error as seen by another source (the fanotify twin of an abort line) is not an error
+    // after the death: it fuses into the queued DIED event like any merge, counted as merged. Only
+    // a source the DIED event has not heard from yet can be a twin; a repeat is suppressed.
+    if (st.died !== null && st.diedKey !== null && isTwin(st.died.event, e) && this.callMergeKey(e) === st.diedKey) {
+      const d = st.died;
+      mergeFields(d.event, e);
+      d.inputs++;
+      c.merged++;
+      c.mergedErrors += e.count;
+      c.queuedInputsNow++;
+      c.queuedErrorsNow += e.count;
+      return 'merged';
+    }
     const target = st.died ?? st.suppressed;
     if (target !== null) {
       const t = target.event;
@@ -368,7 +385,7 @@ export class EventQueue {
   }
 
   private newState(key: string): FsState {
-    const st: FsState = { key, merges: new Map(), errors: 0, dead: null, died: null, suppressed: null };
+    const st: FsState = { key, merges: new Map(), errors: 0, dead: null, died: null, diedKey: null, suppressed: null };
     this.states.set(key, st);
     return st;
   }
@@ -421,6 +438,15 @@ export class EventQueue {
     this.readable = null;
     wake();
   }
+}
+
+/** `e` comes only from sources `died` has not heard from: another observer of the same error. */
+function isTwin(died: FsEvent, e: FsEvent): boolean {
+  for (let i = 0; i < e.sources.length; i++) {
+    const s = e.sources[i]!;
+    if (s !== 'replay' && died.sources.includes(s)) return false; // 'replay' only says how it was read
+  }
+  return true;
 }
 
 function checkBudget(bytes: number): void {
