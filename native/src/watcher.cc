@@ -123,6 +123,11 @@ void Watcher::CallJs(Napi::Env env, Napi::Function, Watcher* self, Delivery* d) 
 }
 
 void Watcher::Finalize(Napi::Env env, void*, Watcher* self) {
+  // Nothing is delivered any more. Drop the strong references to the callbacks: a callback whose
+  // closure reaches this watcher's JS object would otherwise keep it alive forever.
+  self->onBatch_.Reset();
+  self->onMounts_.Reset();
+  self->onError_.Reset();
   if (self->drained_) {
     self->drained_->Resolve(env.Undefined());
     self->drained_.reset();

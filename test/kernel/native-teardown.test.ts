@@ -11,8 +11,8 @@ import { repoRoot } from '../helpers/paths';
 
 const index = path.join(repoRoot, 'dist', 'native', 'index.js');
 
-function runNode(script: string): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 30_000 });
+function runNode(script: string, flags: string[] = []): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [...flags, '-e', script], { encoding: 'utf8', timeout: 30_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -50,4 +50,27 @@ test('process.exit and worker termination with running watchers: clean exit, no 
   `);
   assert.equal(r.status, 0, `stderr: ${r.stderr}`);
   assert.match(r.stdout, /left:0/);
+});
+
+test('a stopped watcher is garbage-collected even when its callbacks reach it', () => {
+  const r = runNode(
+    `
+    const n = require(${JSON.stringify(index)});
+    let collected = 0;
+    const reg = new FinalizationRegistry(() => collected++);
+    (async () => {
+      for (let i = 0; i < 200; i++) {
+        let w;
+        w = n.createWatcher({ kmsg: { start: 'oldest' }, fanotify: true, onMountsChanged: () => w }, () => w);
+        reg.register(w, i);
+        await w.stop();
+      }
+      for (let i = 0; i < 5; i++) { global.gc(); await new Promise((r) => setTimeout(r, 20)); }
+      console.log('collected:' + collected);
+    })();
+  `,
+    ['--expose-gc'],
+  );
+  assert.equal(r.status, 0, `stderr: ${r.stderr}`);
+  assert.match(r.stdout, /collected:200/);
 });
