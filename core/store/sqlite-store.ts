@@ -22,7 +22,7 @@ import {
   type RetentionOptions,
 } from './retention';
 import { damaged, notAStore, storeError } from './store-errors';
-import { prepareStateDir, prepareStoreFile, storeFile } from './store-layout';
+import { checkIndexSpace, prepareStateDir, prepareStoreFile, storeFile } from './store-layout';
 import { StoredSchemas } from './stored-schemas';
 import type { EventQuery, StoredEvent } from './types';
 
@@ -83,6 +83,7 @@ export class SqliteStore implements LocalStore {
     prepareStateDir(opts.stateDir, !this.readOnly);
     this.file = storeFile(opts.stateDir, opts.host);
     prepareStoreFile(this.file, !this.readOnly);
+    checkIndexSpace(opts.stateDir, this.file);
     try {
       this.db = openSqlite(this.file, { readonly: this.readOnly, fileMustExist: true });
     } catch (e) {

@@ -98,6 +98,32 @@ export function prepareStoreFile(file: string, writable: boolean): boolean {
   return true;
 }
 
+/** The memory page size SQLite maps its -shm file with (x86_64, most arm64 kernels). */
+const SHM_PAGE_BYTES = 4096;
+/** Free space below which opening on a small-block filesystem is refused; the -shm index needs 32 KiB at most for our WAL size, with margin. */
+const SHM_MIN_FREE_BYTES = 256 * 1024;
+
+/**
+ * SQLite maps the -shm index and rebuilds it when the first connection opens, after extending the
+ * file by writing one byte per memory page. On a filesystem with blocks smaller than a page that
+ * leaves holes, and when the disk is full, storing into a hole through the mapping kills the process
+ * with SIGBUS instead of returning an error. So on such a filesystem, refuse to open a nearly full
+ * store with STORE_FULL. (Filesystems with 4 KiB blocks, the usual case, allocate the whole page.)
+ */
+export function checkIndexSpace(dir: string, file: string): void {
+  const st = fs.statfsSync(dir);
+  // bavail, not bfree: ext4 counts blocks it reserves for its own metadata as free, and a store
+  // write cannot use them even as root. Counting root's reserve out as well errs on the safe side.
+  const free = st.bavail * st.bsize;
+  if (st.bsize >= SHM_PAGE_BYTES || free >= SHM_MIN_FREE_BYTES) return;
+  throw new FsfaultError(
+    'STORE_FULL',
+    `the filesystem holding ${file} is full (${free} bytes free, ${st.bsize}-byte blocks): SQLite cannot safely open the store's shared-memory index on it. ` +
+      `Fix: free space there (fsfault keeps its cursors, so nothing confirmed is lost), and prefer a filesystem with 4 KiB blocks for the state directory`,
+    { retriable: true, details: { path: file, freeBytes: free, blockSize: st.bsize } },
+  );
+}
+
 function permissionsOr(e: unknown, what: string, fix: string): FsfaultError {
   const code = (e as NodeJS.ErrnoException).code;
   const perm = code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
