@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import type { FanotifyRecord, RawRecord } from '../../core/model/raw-record';
 import { createWatcher, statfsFsid } from '../../native/index';
 import type { Watcher } from '../../native/types';
-import { LoopFsPool, requireKernelPrereqs } from '../helpers/loopfs';
+import { LoopFsPool, requireKernelPrereqs, sh } from '../helpers/loopfs';
 import type { LoopFs } from '../helpers/loopfs';
 import { Collector, sleep, until } from './native-collector';
 
@@ -162,4 +162,37 @@ test('onMountsChanged fires on mount and on unmount, coalesced', async () => {
   assert.ok(await until(() => c.mountSignals > afterMount, 3000), 'signal after unmount');
   assert.ok(c.mountSignals <= 3, `coalesced: ${c.mountSignals} signals for 2 changes`);
   await w.stop();
+});
+
+test('queue overflow while paused: 16384 events, then one fanotify-overflow LossRecord', { timeout: 180_000 }, async () => {
+  const lf = pool.create('ext4');
+  const c = new Collector();
+  const sizes: number[] = [];
+  const w = createWatcher({ fanotify: true, onError: c.onError }, (b: RawRecord[]) => {
+    sizes.push(b.length);
+    c.onBatch(b);
+  });
+  watchers.push(w);
+  w.markFilesystem(lf.mountPoint);
+  w.pause();
+  // Errors from one process merge into one queued event; each subshell is a new pid, a new event.
+  const n = 16_400;
+  sh('bash', ['-c', `for i in $(seq ${n}); do (echo x > /sys/fs/ext4/${lf.device}/trigger_fs_error); done`], { timeoutMs: 170_000 });
+  w.resume();
+  await c.waitFor('the overflow loss', (r): r is RawRecord => r.source === 'loss', 20_000);
+  assert.ok(await until(() => c.fanotify().length >= 16_384, 20_000), `got ${c.fanotify().length} events`);
+  await sleep(200);
+  assert.equal(c.fanotify().length, 16_384, 'the kernel queue limit');
+  assert.deepEqual(
+    c.losses().map((l) => [l.origin, l.reason, l.count]),
+    [['fanotify', 'fanotify-overflow', 1]],
+  );
+  assert.equal(Number(fs.readFileSync(`/sys/fs/ext4/${lf.device}/errors_count`, 'utf8')), n, 'the kernel counted every error');
+  const st = w.stats();
+  assert.equal(st.fanotifyEvents, 16_384);
+  assert.equal(st.fanotifyOverflows, 1);
+  assert.ok(sizes.every((x) => x >= 1 && x <= 256), 'batches within batchMax');
+  assert.deepEqual(c.errors, []);
+  await w.stop();
+  pool.umount(lf);
 });
