@@ -12,8 +12,13 @@ import type { RawRecord, MountInfo, KmsgRecord, FanotifyRecord, CounterRecord, H
 export type { Blob, EventDraft, FsEvent, Subtype, RawRecord, MountInfo, KmsgRecord, FanotifyRecord, CounterRecord, HealthRecord };
 export { SUBTYPES, subtypeMask, subtypeNames } from './model/event';
 export { errnoName, errnoNumber } from './model/errno';
+export { FsfaultError } from './errors';
 
-export const CORE_API_VERSION = '1.0.0';
+/**
+ * 1.1.0: optional `continuation` (lines that complete the previous report), context
+ * `fsGeometry(device)`, FsfaultError re-exported for plugins' own input checks.
+ */
+export const CORE_API_VERSION = '1.1.0';
 
 export interface PluginMeta {
   /** Unique, lower-case, [a-z0-9_]: also the Avro namespace suffix of the blob. */
@@ -39,6 +44,11 @@ export interface ClassifyContext {
    * count (count 0), and it should carry the same merge key so the two fuse into one event.
    */
   fanotifyWatched(device: string): boolean;
+  /**
+   * Geometry of a mounted filesystem when the core could read it (XFS: blocksize, agblocks,
+   * agcount, inodesize, sectsize ... from XFS_IOC_FSGEOMETRY); undefined when unknown.
+   */
+  fsGeometry(device: string): Readonly<Record<string, number>> | undefined;
 }
 
 /** Where the kernel keeps a filesystem's error counters; the core reads them and reconciles. */
@@ -94,6 +104,14 @@ export interface FsPlugin<B extends Blob = Blob> {
   terminal(event: Readonly<FsEvent<B>>): string | null;
   /** Optional error-counter probe (ext4 sysfs errors_count ...). */
   readonly counters?: CounterProbe;
+  /**
+   * Optional: is this kernel-log record only the continuation of `previous` (a hex dump, advice
+   * lines, the I/O error paired with a verifier failure)? Return the updated blob, or null when it
+   * is not. The core asks before classify, only for the record directly following (by kmsg seq)
+   * the last record this plugin classified or continued, and only while `previous` is queued. The
+   * count does not change; the line never becomes an event of its own.
+   */
+  continuation?(record: KmsgRecord, previous: Readonly<FsEvent<B>>): B | null;
 }
 
 /** Small helper so a plugin file reads as a declaration. */

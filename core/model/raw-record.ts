@@ -16,6 +16,8 @@ export interface MountInfo {
   fsid: string | null;
   uuid: string | null;
   options: string[];
+  /** Filesystem geometry when known (XFS FSGEOMETRY fields), for plugins that compute AGs. */
+  geometry?: Record<string, number> | null;
 }
 
 /** One /dev/kmsg record: header parsed, text un-escaped, dictionary lines split off. */

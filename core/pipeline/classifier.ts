@@ -32,6 +32,7 @@ export class Classifier {
       mountByDevice: (d) => mounts.byDevice(d),
       mountByFsid: (f) => mounts.byFsid(f),
       fanotifyWatched: (d) => mounts.fanotifyWatched(d),
+      fsGeometry: (d) => mounts.geometry(d),
     };
   }
 
@@ -71,6 +72,10 @@ export class Classifier {
     }
     this.counters.unclaimed++;
     return null;
+  }
+
+  plugin(name: string): FsPlugin | undefined {
+    return this.registry.get(name);
   }
 
   pluginFailed(plugin: FsPlugin | string, fn: string, e: unknown): void {

@@ -64,6 +64,10 @@ export class MountTable {
     return this.watched.has(device);
   }
 
+  geometry(device: string): Readonly<Record<string, number>> | undefined {
+    return this.byDevice(device)?.geometry ?? undefined;
+  }
+
   /** Identity of a filesystem from what is known about it. */
   identity(fsType: string, device: string | null, fsid?: string | null): FsIdentity {
     const m = (device ? this.byDevice(device) : undefined) ?? (fsid ? this.byFsid(fsid) : undefined);

@@ -7,7 +7,9 @@
 import { FsfaultError, isFsfaultError } from '../errors';
 import type { FsEvent, SourceName } from '../model/event';
 import { fsKey } from '../model/fs-key';
-import type { MountInfo, RawRecord } from '../model/raw-record';
+import type { KmsgRecord, MountInfo, RawRecord } from '../model/raw-record';
+import type { Blob } from '../model/event';
+import { HealthDiff } from './health-diff';
 import type { EventQueue } from '../queue/event-queue';
 import type { EventLog } from '../store/types';
 import type { Source } from '../sources/source';
@@ -37,6 +39,9 @@ export class Pipeline {
   private consumer: Promise<void> | null = null;
   private stopping = false;
   private pending: FsEvent[] = [];
+  /** Per plugin: the last kernel-log record it classified, for continuation lines. */
+  private readonly lastKmsg = new Map<string, { seq: number; event: FsEvent; queued: boolean }>();
+  private readonly health = new HealthDiff();
   private idle: (() => void)[] = [];
 
   constructor(
@@ -74,15 +79,53 @@ export class Pipeline {
           continue;
         case 'kmsg':
           this.stats.kmsgSeq = r.seq;
+          if (this.continues(r)) continue;
           break;
+        case 'ioctl': {
+          const fresh = this.health.newlySick(r);
+          if (fresh === null) continue;
+          const e = this.classifier.classify(fresh);
+          if (e) this.push(e, null);
+          continue;
+        }
         default:
           break;
       }
       const e = this.classifier.classify(r);
-      if (!e) continue;
-      if (this.opts.stampSource && !e.sources.includes(this.opts.stampSource)) e.sources.push(this.opts.stampSource);
-      this.queue.push(e);
+      if (e) this.push(e, r.source === 'kmsg' ? r.seq : null);
     }
+  }
+
+  private push(e: FsEvent, kmsgSeq: number | null): void {
+    if (this.opts.stampSource && !e.sources.includes(this.opts.stampSource)) e.sources.push(this.opts.stampSource);
+    const outcome = this.queue.push(e);
+    if (kmsgSeq !== null && e.plugin !== null) {
+      this.lastKmsg.set(e.plugin, { seq: kmsgSeq, event: e, queued: outcome === 'queued' || outcome === 'died' });
+    }
+  }
+
+  /**
+   * A kernel-log record right after one a plugin classified may only complete that report (XFS
+   * hex dumps, advice lines): the plugin folds it into the queued event's blob; it is never an event.
+   */
+  private continues(r: KmsgRecord): boolean {
+    for (const [name, last] of this.lastKmsg) {
+      if (r.seq !== last.seq + 1) continue;
+      const plugin = this.classifier.plugin(name);
+      if (!plugin?.continuation) continue;
+      let blob: Blob | null;
+      try {
+        blob = plugin.continuation(r, last.event);
+      } catch (err) {
+        this.classifier.pluginFailed(plugin, 'continuation', err);
+        continue;
+      }
+      if (blob === null) continue;
+      if (last.queued) last.event.blob = blob;
+      last.seq = r.seq;
+      return true;
+    }
+    return false;
   }
 
   private applyMount(action: 'mounted' | 'unmounted' | 'remounted', m: MountInfo, fanotify: boolean): void {
@@ -91,6 +134,7 @@ export class Pipeline {
     } else {
       this.mounts.add(m);
       this.mounts.setFanotifyWatched(m.device, fanotify);
+      this.health.forget(m.device);
       // A filesystem mounted again is alive again: its errors are reported normally.
       this.queue.revive(fsKey(this.mounts.identity(m.fsType, m.device, m.fsid)));
     }
@@ -110,6 +154,7 @@ export class Pipeline {
         // Take everything: afterwards every record ingested so far is stored, merged, rescued or
         // suppressed, so the kernel-log cursor can move to the last record seen.
         this.pending = this.queue.take();
+        for (const last of this.lastKmsg.values()) if (last.queued && this.pending.includes(last.event)) last.queued = false;
       }
       const cursors: Record<string, string> = {};
       if (this.stats.kmsgSeq !== null) cursors['kmsg.seq'] = String(this.stats.kmsgSeq);

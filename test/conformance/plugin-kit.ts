@@ -40,7 +40,12 @@ function contextFor(records: readonly RawRecord[], watched: readonly string[]): 
   for (const d of watched) mounts.setFanotifyWatched(d, true);
   return {
     mounts,
-    ctx: { mountByDevice: (d) => mounts.byDevice(d), mountByFsid: (f) => mounts.byFsid(f), fanotifyWatched: (d) => mounts.fanotifyWatched(d) },
+    ctx: {
+      mountByDevice: (d) => mounts.byDevice(d),
+      mountByFsid: (f) => mounts.byFsid(f),
+      fanotifyWatched: (d) => mounts.fanotifyWatched(d),
+      fsGeometry: (d) => mounts.geometry(d),
+    },
   };
 }
 

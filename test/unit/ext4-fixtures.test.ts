@@ -99,7 +99,7 @@ describe('ext4 fixtures, record by record', () => {
     it(`${name}: claims every ext4 error record, no informational line, no counter`, () => {
       const records = load(name);
       const mounts = new MountTable();
-      const ctx = { mountByDevice: (d: string) => mounts.byDevice(d), mountByFsid: (f: string) => mounts.byFsid(f), fanotifyWatched: () => true };
+      const ctx = { mountByDevice: (d: string) => mounts.byDevice(d), mountByFsid: (f: string) => mounts.byFsid(f), fanotifyWatched: () => true, fsGeometry: () => undefined };
       for (const r of records) {
         if (r.source === 'mount') {
           mounts.add(r.mount);

@@ -19,6 +19,7 @@ function ctxWith(watched: boolean, mounts: MountInfo[] = [mount('loop0'), mount(
     mountByDevice: (d) => mounts.find((m) => m.device === d),
     mountByFsid: (f) => mounts.find((m) => m.fsid === f),
     fanotifyWatched: (d) => watched && mounts.some((m) => m.device === d),
+    fsGeometry: () => undefined,
   };
 }
 

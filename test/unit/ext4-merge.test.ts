@@ -14,6 +14,7 @@ const ctx: ClassifyContext = {
   mountByDevice: (d) => (d === 'loop0' ? MOUNT : undefined),
   mountByFsid: (f) => (f === MOUNT.fsid ? MOUNT : undefined),
   fanotifyWatched: (d) => d === 'loop0',
+  fsGeometry: () => undefined,
 };
 
 function fan(error: number, handleType: number, handle: string, errorCount = 1, mask = 0x8000): FanotifyRecord {

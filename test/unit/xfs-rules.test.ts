@@ -74,7 +74,7 @@ test('joinRanges: point ranges at the same start join; over the cap the closest 
 test('died: one reason per shutdown kind, flags before text; advisory lines are not terminal', () => {
   const line = (reason: string, flags: string) =>
     xfsPlugin.classify(kmsgRecord(`XFS (loop0): ${reason} (0x${flags}) detected at f+0x1/0x2 (fs/xfs/x.c:1).  Shutting down filesystem.`), {
-      mountByDevice: () => undefined, mountByFsid: () => undefined, fanotifyWatched: () => false,
+      mountByDevice: () => undefined, mountByFsid: () => undefined, fanotifyWatched: () => false, fsGeometry: () => undefined,
     });
   const reasonOf = (reason: string, flags: string) => xfsPlugin.terminal(event(line(reason, flags)!.blob, null));
   assert.equal(reasonOf('Log I/O Error', '6'), 'shutdown: user'); // xfs_io -x -c shutdown
@@ -91,7 +91,7 @@ test('died: one reason per shutdown kind, flags before text; advisory lines are 
 });
 
 test('continuation: dump lines fold into the report before them, bounded to 64 bytes, contiguous only', () => {
-  const ctx = { mountByDevice: () => undefined, mountByFsid: () => undefined, fanotifyWatched: () => false };
+  const ctx = { mountByDevice: () => undefined, mountByFsid: () => undefined, fanotifyWatched: () => false, fsGeometry: () => undefined };
   const v = xfsPlugin.classify(kmsgRecord('XFS (loop0): Metadata corruption detected at __xfs_buf_ioend+0x185/0x580, xfs_inode block 0xa0080 xfs_inode_buf_verify', 1), ctx)!;
   const prev = event(v.blob);
   const c = (text: string) => xfsPlugin.continuation(kmsgRecord(text), prev);
