@@ -9,13 +9,14 @@ import { sortedHealth, UNATTRIBUTED_KEY, type FsHealth, type HealthProjection } 
 const when = (us: number) => isoMicros(us).replace(/\.\d+Z$/, 'Z');
 
 function row(h: FsHealth): string[] {
+  const unattributed = h.key === UNATTRIBUTED_KEY;
   const last = h.lastError ? `${when(h.lastError.time)} ${h.lastError.errnoName ?? h.lastError.errno ?? ''}`.trim() : '-';
   const died = h.lastDied ? `${when(h.lastDied.time)} ${h.lastDied.reason}` : '-';
   return [
-    h.key === UNATTRIBUTED_KEY ? '(unattributed)' : h.key,
+    unattributed ? '(unattributed)' : h.key,
     h.fs.type === '*' ? '-' : h.fs.type,
     h.fs.mountPoint ?? '-',
-    h.state,
+    unattributed ? '-' : h.state, // losses no filesystem could be named for: no state to speak of
     String(h.errors),
     last,
     died,
