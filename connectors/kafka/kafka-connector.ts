@@ -289,7 +289,8 @@ export class KafkaConnector implements Connector {
         this.st.failures++;
         this.st.lastError = (e as Error).message;
         if (!retriesLeft(attempt, policy)) {
-          throw new FsfaultError('CONNECTOR_FATAL', `${this.name}: gave up ${what} after ${attempt} retries (kafka.retry.maxRetries): ${(e as Error).message}`, { cause: e });
+          const code = isFsfaultError(e) ? e.code : 'CONNECTOR_FATAL';
+          throw new FsfaultError(code, `${this.name}: gave up ${what} after ${attempt} retries (kafka.retry.maxRetries): ${(e as Error).message}`, { cause: e });
         }
         const delay = backoffDelay(attempt, policy, this.opts.random);
         this.st.retrying = true;

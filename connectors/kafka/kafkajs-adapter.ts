@@ -287,7 +287,18 @@ export class KafkaTransport {
           if (pending.size === 0) finish();
         },
       });
-      for (const [partition, w] of want) consumer.seek({ topic, partition, offset: w.from.toString() });
+      // Seek after run(); when the first join failed (a fresh broker creates __consumer_offsets on
+      // first use) kafkajs restarts the group, so seek again on every join. Messages read before a
+      // seek took effect are filtered out above.
+      const seekAll = () => {
+        for (const [partition, w] of want) consumer.seek({ topic, partition, offset: w.from.toString() });
+      };
+      consumer.on(consumer.events.GROUP_JOIN, () => seekAll());
+      try {
+        seekAll();
+      } catch {
+        // group not initialised yet: the GROUP_JOIN listener seeks
+      }
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`reading topic '${topic}' timed out after ${timeoutMs} ms (partitions left: ${[...pending].join(',')})`)), timeoutMs);
