@@ -125,6 +125,7 @@ export interface NativeBinding {
   xfsAgGeometry(mountPoint: string, agno: number): XfsAgGeometry;
   xfsBulkstatHealth(mountPoint: string, ino: number): XfsInodeHealth;
   parseKmsgForTest(raw: string): KmsgRecord | null;
+  parseFanotifyForTest(buf: Buffer): RawRecord[];
   Watcher: new (
     options: NativeWatcherOptions,
     onBatch: BatchHandler,

@@ -3,7 +3,9 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
+#include "fanotify.h"
 #include "handles.h"
 #include "kmsg.h"
 #include "mounts.h"
@@ -144,6 +146,19 @@ Napi::Value ParseKmsgForTest(const Napi::CallbackInfo& info) {
   return KmsgToJs(env, rec, 0);
 }
 
+// parseFanotifyForTest(buf) -> records (readAtUs 0): the reader's event parser, for unit tests
+// with hand-built buffers (unknown records, any order, truncation).
+Napi::Value ParseFanotifyForTest(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsBuffer()) return TypeError(env, "parseFanotifyForTest(buf: Buffer)");
+  Napi::Buffer<char> buf = info[0].As<Napi::Buffer<char>>();
+  std::vector<FanEvent> events;
+  ParseFanotifyEvents(buf.Data(), buf.Length(), &events);
+  Napi::Array out = Napi::Array::New(env, events.size());
+  for (size_t i = 0; i < events.size(); i++) out.Set(static_cast<uint32_t>(i), RawItemToJs(env, {0, events[i]}));
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("abiVersion", Napi::Function::New(env, AbiVersion));
   exports.Set("statfsFsid", Napi::Function::New(env, StatfsFsidJs));
@@ -153,6 +168,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("xfsAgGeometry", Napi::Function::New(env, XfsAgGeometryJs));
   exports.Set("xfsBulkstatHealth", Napi::Function::New(env, XfsBulkstatHealthJs));
   exports.Set("parseKmsgForTest", Napi::Function::New(env, ParseKmsgForTest));
+  exports.Set("parseFanotifyForTest", Napi::Function::New(env, ParseFanotifyForTest));
   exports.Set("Watcher", Watcher::Define(env));
   return exports;
 }
