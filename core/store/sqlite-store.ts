@@ -66,6 +66,8 @@ export class SqliteStore implements LocalStore {
   readonly durability: Durability;
   readonly retention: RetentionOptions;
   private readonly host: string;
+  /** The last writer's settings (a reader's own options do not apply to the store). */
+  private writerSettings: { durability: Durability; retention: RetentionOptions };
 
   static open(opts: SqliteStoreOptions): SqliteStore {
     return new SqliteStore(opts);
@@ -75,6 +77,7 @@ export class SqliteStore implements LocalStore {
     this.readOnly = opts.readOnly ?? false;
     this.durability = opts.durability ?? 'full';
     this.retention = opts.retention ?? DEFAULT_RETENTION;
+    this.writerSettings = { durability: this.durability, retention: this.retention };
     this.codec = opts.codec ?? null;
     this.host = opts.host;
     this.nowUs = opts.nowUs ?? (() => Date.now() * 1000);
@@ -121,6 +124,10 @@ export class SqliteStore implements LocalStore {
       if (problems.length) throw damaged(this.file, `integrity quick_check: ${problems.join('; ')}`);
     }
     if (this.readOnly) {
+      if (version >= 1) {
+        const w = this.get<{ value: string }>("SELECT value FROM meta WHERE key = 'writer_settings'");
+        if (w) this.writerSettings = JSON.parse(w.value) as typeof this.writerSettings;
+      }
       if (version < STORE_VERSION) {
         throw new FsfaultError(
           'STORE_OPEN_FAILED',
@@ -142,10 +149,11 @@ export class SqliteStore implements LocalStore {
         db.pragma(`user_version = ${STORE_VERSION}`);
       });
     }
-    if (this.codec) {
-      const s = this.codec.schema;
-      this.run('INSERT OR IGNORE INTO schemas (fingerprint, text, added_at) VALUES (?, ?, ?)', s.fingerprint, s.text, this.nowUs());
-    }
+    const s = this.codec!.schema;
+    this.run('INSERT OR IGNORE INTO schemas (fingerprint, text, added_at) VALUES (?, ?, ?)', s.fingerprint, s.text, this.nowUs());
+    // Readers in other processes (fsfault status) report the settings the writer runs with.
+    const settings = JSON.stringify({ durability: this.durability, retention: this.retention });
+    this.run("INSERT INTO meta (key, value) VALUES ('writer_settings', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", settings);
   }
 
   // ---- statements -------------------------------------------------------------------------------
@@ -270,30 +278,33 @@ export class SqliteStore implements LocalStore {
     // Size: free the oldest rows until the append fits, confirmed ones first.
     const over = () => this.usedBytes() + incoming - maxBytes;
     const reclaim = (limit: number) => {
-      for (let pass = 0; pass < 64 && over() > 0; pass++) {
+      for (let pass = 0, excess = over(); pass < 64 && excess > 0; pass++, excess = over()) {
         first = this.firstOffset();
         if (first > limit) return;
         const rows = head - first + 1;
         const perRow = Math.max(1, this.usedBytes() / Math.max(1, rows));
-        const take = Math.min(limit - first + 1, MAX_DELETE_PER_APPEND, Math.max(16, Math.ceil((over() / perRow) * 1.1)));
+        const take = Math.min(limit - first + 1, MAX_DELETE_PER_APPEND, Math.max(16, Math.ceil((excess / perRow) * 1.1)));
         removeBefore(first + take);
       }
     };
-    if (over() > 0) reclaim(confirmed);
     if (over() > 0) {
-      if (policy === 'block') throw storeFullError(this.file, this.usedBytes(), incoming, maxBytes, confirmed + 1);
-      reclaim(head);
-      // Still over with the log empty: the batch alone exceeds the budget. Store it anyway; refusing
-      // would wedge the pipeline forever, and maxBytes is a budget, not a hard disk limit.
+      reclaim(confirmed);
+      if (over() > 0) {
+        if (policy === 'block') throw storeFullError(this.file, this.usedBytes(), incoming, maxBytes, confirmed + 1);
+        reclaim(head);
+        // Still over with the log empty: the batch alone exceeds the budget. Store it anyway; refusing
+        // would wedge the pipeline forever, and maxBytes is a budget, not a hard disk limit.
+      }
     }
     if (dropped.length === 0) return null;
     this.run("UPDATE meta SET value = value + ? WHERE key = 'retention_dropped'", dropped.length);
     return retentionLostEvent(this.host, dropped, nowUs);
   }
 
+  /** Pages in use × page size (prepared once: this runs on every append). */
   private usedBytes(): number {
-    const pages = Number(this.db.pragma('page_count')) - Number(this.db.pragma('freelist_count'));
-    return pages * Number(this.db.pragma('page_size'));
+    const pages = this.get<{ page_count: number }>('PRAGMA page_count')!.page_count - this.get<{ freelist_count: number }>('PRAGMA freelist_count')!.freelist_count;
+    return pages * this.get<{ page_size: number }>('PRAGMA page_size')!.page_size;
   }
 
   enforceRetention(): number {
@@ -442,8 +453,8 @@ export class SqliteStore implements LocalStore {
         firstOffset: this.firstOffset(),
         rows: this.rowCount(),
         usedBytes: this.usedBytes(),
-        durability: this.durability,
-        retention: this.retention,
+        durability: this.writerSettings.durability,
+        retention: this.writerSettings.retention,
         retentionDropped: Number(this.get<{ value: number }>("SELECT value FROM meta WHERE key = 'retention_dropped'")!.value),
         cursors: this.cursors(),
         sourceCursors: this.sourceCursors(),

@@ -71,9 +71,12 @@ describe('SQLite store', () => {
 
   it('serves read-only readers (no codec, no plugins) beside a running writer', async () => {
     const stateDir = dir();
-    const w = SqliteStore.open({ stateDir, host: 'h', codec: testCodec() });
+    const retention = { maxAgeDays: 7, maxBytes: 100_000_000, policy: 'drop-oldest' as const };
+    const w = SqliteStore.open({ stateDir, host: 'h', codec: testCodec(), durability: 'normal', retention });
     w.append(randomEvents(rng(2), 30), { 'kmsg.seq': '30' });
     const r = SqliteStore.open({ stateDir, host: 'h', readOnly: true });
+    assert.equal(r.info().durability, 'normal', "a reader reports the writer's settings");
+    assert.deepEqual(r.info().retention, retention);
     assert.equal(r.headOffset(), 30);
     w.append(randomEvents(rng(3), 5));
     assert.equal(r.headOffset(), 35, 'the reader sees commits of the writer');
