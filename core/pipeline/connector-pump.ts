@@ -67,7 +67,7 @@ export class ConnectorPump {
     while (!signal.aborted) {
       const batch = this.log.readAfter(this.stats.readPos, this.opts.batchSize);
       if (batch.length === 0) {
-        const durable = await this.connector.flush();
+        const durable = await this.connector.flush({ idle: true });
         this.commit(durable, this.stats.readPos);
         this.wakeIdle();
         try {
@@ -117,9 +117,12 @@ export class ConnectorPump {
     for (const f of w) f();
   }
 
-  /** Resolves when everything up to `offset` is committed (or the connector stopped). */
+  /**
+   * Resolves when everything up to `offset` has been handed to the connector (or it stopped). A
+   * connector may still hold some of it open (a container file): stop() makes that durable.
+   */
   async caughtUp(offset: number): Promise<void> {
-    while (this.stats.committed < offset && !this.stats.stopped) {
+    while (this.stats.readPos < offset && !this.stats.stopped) {
       await new Promise<void>((r) => this.idleWaiters.push(r));
     }
     if (this.fatal) throw this.fatal;

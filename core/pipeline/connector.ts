@@ -33,7 +33,11 @@ export interface Connector {
    * code CONNECTOR_FATAL (or retriable === false) to stop the connector with that error.
    */
   deliver(batch: readonly StoredEvent[]): Promise<number | void>;
-  /** Make everything delivered so far durable (close/rename files ...); return the durable offset. */
-  flush(): Promise<number | void>;
+  /**
+   * Make everything delivered so far durable (close/rename files ...); return the durable offset.
+   * `idle: true` says the pump merely caught up: a connector may keep an open file open (its own
+   * age limit bounds the wait) instead of closing a tiny file at every lull.
+   */
+  flush(opts?: { idle?: boolean }): Promise<number | void>;
   close(): Promise<void>;
 }

@@ -6,7 +6,8 @@
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
-import type { Config } from '../../config/schema';
+import { AvroFilesConfig, type Config } from '../../config/schema';
+import { createAvroFileConnector } from '../../../connectors/avro-file';
 import { FsfaultError } from '../../errors';
 import { buildContainer, TOKENS } from '../../container';
 import type { Pipeline } from '../../pipeline/pipeline';
@@ -30,6 +31,7 @@ export interface WatchOptions {
   stdout?: boolean;
   host?: string;
   plugin?: string[];
+  avroDir?: string;
 }
 
 export function watchConfig(opts: WatchOptions, io: CliIo): Config {
@@ -40,6 +42,7 @@ export function watchConfig(opts: WatchOptions, io: CliIo): Config {
   if (opts.stdout === false) config.stdout.enabled = false;
   if (opts.json) config.stdout.format = 'json';
   if (opts.plugin?.length) config.plugins = [...config.plugins, ...opts.plugin];
+  if (opts.avroDir) config.avroFiles = AvroFilesConfig.parse({ ...config.avroFiles, dir: opts.avroDir });
   return config;
 }
 
@@ -52,6 +55,7 @@ export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSign
   else throw new FsfaultError('CLI_BAD_ARGUMENT', 'live watching is not available in this build; use --replay FILE');
   const connectors: Connector[] = [];
   if (config.stdout.enabled) connectors.push(createStdoutConnector({ format: config.stdout.format, out: io.out }));
+  if (config.avroFiles) connectors.push(createAvroFileConnector(config.avroFiles));
   const container = buildContainer({
     config,
     plugins: [...builtinPlugins, ...config.plugins.map((m) => loadPluginModule(m))],
@@ -63,6 +67,9 @@ export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSign
   });
   const pipeline = container.get<Pipeline>(TOKENS.Pipeline);
   const log = container.get<{ close(): void }>(TOKENS.EventLog);
+  // Promises alone do not keep node running: without this a stuck drain would end the process
+  // silently with exit code 0 instead of hanging visibly.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   try {
     await pipeline.start();
     if (opts.once) {
@@ -78,6 +85,7 @@ export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSign
     await pipeline.stop();
     assertNoConnectorError(pipeline);
   } finally {
+    clearInterval(keepAlive);
     log.close();
   }
 }
@@ -93,6 +101,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--state-dir <dir>', 'where the local store lives (default /var/lib/fsfault)')
     .option('--host <name>', 'host name written into events (default: this machine)')
     .option('--plugin <module>', 'load an extra plugin module (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
+    .option('--avro-dir <dir>', 'also write Avro container files under DIR (dt=…/host=…/ partitions)')
     .option('--no-store', 'do not keep events in the local store (memory only)')
     .option('--no-stdout', 'do not print events')
     .action(async (opts: WatchOptions) => {
