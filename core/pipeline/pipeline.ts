@@ -15,6 +15,7 @@ import type { EventLog } from '../store/types';
 import type { Source } from '../sources/source';
 import type { Classifier } from './classifier';
 import type { ConnectorPump } from './connector-pump';
+import type { CounterReconciler } from './counter-reconciler';
 import type { MountTable } from './mount-table';
 import { sleep } from './retry';
 
@@ -25,6 +26,14 @@ export interface PipelineOptions {
   warn(message: string): void;
   /** Called for each mount change, after the table is updated (the live source re-marks fanotify). */
   onMount?(action: 'mounted' | 'unmounted' | 'remounted', device: string): void;
+}
+
+/** State of the live kernel source that the pipeline keeps in step with the store (see useLiveState). */
+export interface LiveState {
+  /** Compares filesystem error counters with the errors pushed; its baselines are source cursors. */
+  counters?: CounterReconciler;
+  /** Boot the kernel-log sequence numbers belong to; stored as `kmsg.boot` next to `kmsg.seq`. */
+  kmsgBootId?: string;
 }
 
 export interface PipelineStats {
@@ -43,6 +52,9 @@ export class Pipeline {
   private readonly lastKmsg = new Map<string, { seq: number; event: FsEvent; queued: boolean }>();
   private readonly health = new HealthDiff();
   private idle: (() => void)[] = [];
+  private live: LiveState = {};
+  /** Source cursors as they were when `pending` was taken: they describe exactly that batch. */
+  private pendingCursors: Record<string, string> = {};
 
   constructor(
     private readonly sources: readonly Source[],
@@ -53,6 +65,11 @@ export class Pipeline {
     private readonly pumps: readonly ConnectorPump[],
     private readonly opts: PipelineOptions,
   ) {}
+
+  /** Attach the live source's counters and kernel-log boot id (before start). */
+  useLiveState(state: LiveState): void {
+    this.live = state;
+  }
 
   async start(): Promise<void> {
     for (const p of this.pumps) await p.start();
@@ -81,6 +98,9 @@ export class Pipeline {
           this.stats.kmsgSeq = r.seq;
           if (this.continues(r)) continue;
           break;
+        case 'sysfs':
+          this.live.counters?.observe(r);
+          break;
         case 'ioctl': {
           const fresh = this.health.newlySick(r);
           if (fresh === null) continue;
@@ -99,6 +119,7 @@ export class Pipeline {
   private push(e: FsEvent, kmsgSeq: number | null): void {
     if (this.opts.stampSource && !e.sources.includes(this.opts.stampSource)) e.sources.push(this.opts.stampSource);
     const outcome = this.queue.push(e);
+    this.live.counters?.seen(e, outcome);
     if (kmsgSeq !== null && e.plugin !== null) {
       this.lastKmsg.set(e.plugin, { seq: kmsgSeq, event: e, queued: outcome === 'queued' || outcome === 'died' });
     }
@@ -154,12 +175,11 @@ export class Pipeline {
         // Take everything: afterwards every record ingested so far is stored, merged, rescued or
         // suppressed, so the kernel-log cursor can move to the last record seen.
         this.pending = this.queue.take();
+        this.pendingCursors = this.sourceCursors();
         for (const last of this.lastKmsg.values()) if (last.queued && this.pending.includes(last.event)) last.queued = false;
       }
-      const cursors: Record<string, string> = {};
-      if (this.stats.kmsgSeq !== null) cursors['kmsg.seq'] = String(this.stats.kmsgSeq);
       try {
-        this.log.append(this.pending, cursors);
+        this.log.append(this.pending, this.pendingCursors);
         this.stats.appended += this.pending.length;
         this.pending = [];
       } catch (e) {
@@ -173,6 +193,16 @@ export class Pipeline {
       }
     }
     this.wakeIdle();
+  }
+
+  /** Cursors of everything ingested so far (right after a take, all of it is in the batch). */
+  private sourceCursors(): Record<string, string> {
+    const cursors: Record<string, string> = this.live.counters?.cursors() ?? {};
+    if (this.stats.kmsgSeq !== null) {
+      cursors['kmsg.seq'] = String(this.stats.kmsgSeq);
+      if (this.live.kmsgBootId) cursors['kmsg.boot'] = this.live.kmsgBootId;
+    }
+    return cursors;
   }
 
   private wakeIdle(): void {
@@ -200,6 +230,13 @@ export class Pipeline {
     this.stopping = true;
     this.queue.close();
     await this.consumer;
+    // Records that made no event (other kernel lines, quiet counter readings) still moved the
+    // cursors: store them so a restart resumes exactly here.
+    try {
+      this.log.append([], this.sourceCursors());
+    } catch (e) {
+      this.opts.warn(`could not store the final source cursors (${isFsfaultError(e) ? e.code : 'error'}): ${(e as Error).message}`);
+    }
     const head = this.log.headOffset();
     for (const p of this.pumps) {
       try {

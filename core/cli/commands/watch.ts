@@ -1,6 +1,7 @@
 /**
  * `fsfault watch`: run the pipeline. With --replay it reads a recorded file (no privileges needed);
- * otherwise it watches the live kernel. Events are appended to the local store (unless --no-store)
+ * otherwise it watches the live kernel (core/sources/live-source.ts): every mounted filesystem a
+ * plugin claims, including ones mounted later, until SIGINT/SIGTERM. Events are appended to the local store (unless --no-store)
  * and printed on stdout (text, or JSON lines with --json); --kafka/--avro-dir add connectors.
  * --once exits after the input is drained, the queue flushed and every connector caught up.
  */
@@ -15,6 +16,9 @@ import { assertNoConnectorError } from '../../pipeline/pipeline';
 import type { Connector } from '../../pipeline/connector';
 import type { Source } from '../../sources/source';
 import { ReplaySource } from '../../sources/replay-source';
+import { LiveSource } from '../../sources/live-source';
+import { assertLivePrivileges } from '../../sources/live-privileges';
+import { wireLiveSource } from '../../sources/live-wiring';
 import { createStdoutConnector } from '../../../connectors/stdout/stdout-connector';
 import { builtinPlugins } from '../../../plugins';
 import { openEventLog } from '../open-log';
@@ -50,15 +54,22 @@ export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSign
   const config = watchConfig(opts, io);
   const warn = warnTo(io);
   if (opts.once && !opts.replay) throw new FsfaultError('CLI_BAD_ARGUMENT', '--once needs --replay FILE (a live kernel has no end)');
+  const plugins = [...builtinPlugins, ...config.plugins.map((m) => loadPluginModule(m))];
   const sources: Source[] = [];
+  let live: LiveSource | null = null;
   if (opts.replay) sources.push(new ReplaySource(opts.replay));
-  else throw new FsfaultError('CLI_BAD_ARGUMENT', 'live watching is not available in this build; use --replay FILE');
+  else {
+    // Before the store is opened: without the capabilities, say so in one line and touch nothing.
+    assertLivePrivileges({ kmsg: config.sources.kmsg, fanotify: config.sources.fanotify });
+    live = new LiveSource({ sources: config.sources, plugins, warn });
+    sources.push(live);
+  }
   const connectors: Connector[] = [];
   if (config.stdout.enabled) connectors.push(createStdoutConnector({ format: config.stdout.format, out: io.out }));
   if (config.avroFiles) connectors.push(createAvroFileConnector(config.avroFiles));
   const container = buildContainer({
     config,
-    plugins: [...builtinPlugins, ...config.plugins.map((m) => loadPluginModule(m))],
+    plugins,
     log: (schema, codec) => openEventLog(config, schema, codec),
     sources,
     connectors,
@@ -67,6 +78,7 @@ export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSign
   });
   const pipeline = container.get<Pipeline>(TOKENS.Pipeline);
   const log = container.get<{ close(): void }>(TOKENS.EventLog);
+  if (live) wireLiveSource(container, live, { warn });
   // Promises alone do not keep node running: without this a stuck drain would end the process
   // silently with exit code 0 instead of hanging visibly.
   const keepAlive = setInterval(() => undefined, 1 << 30);
