@@ -69,6 +69,7 @@ export class KafkaConnector implements Connector {
   private registry: RegistryClient | null = null;
   private schemaId: number | null = null;
   private partitions = 0;
+  private readonly partitionCache = new Map<string, number>();
   /** partition → highest store offset of this host known to be in that partition. */
   private arrived = new Map<number, number>();
   private delivered = 0;
@@ -200,6 +201,7 @@ export class KafkaConnector implements Connector {
         details: { topic: this.config.topic },
       });
     }
+    if (n !== this.partitions) this.partitionCache.clear();
     this.partitions = n;
   }
 
@@ -240,7 +242,18 @@ export class KafkaConnector implements Connector {
   }
 
   private partitionOf(e: StoredEvent): number {
-    return this.transport!.partitionFor(this.config.topic, messageKey(e.event), this.partitions);
+    return this.partitionOfKey(messageKey(e.event));
+  }
+
+  /** murmur2 in kafkajs costs ~8 µs a key; a host has few filesystems, so keys are cached. */
+  private partitionOfKey(key: string): number {
+    let p = this.partitionCache.get(key);
+    if (p === undefined) {
+      if (this.partitionCache.size >= 10_000) this.partitionCache.clear();
+      p = this.transport!.partitionFor(this.config.topic, key, this.partitions);
+      this.partitionCache.set(key, p);
+    }
+    return p;
   }
 
   /** Frame the batch, leaving out what the topic already has. */
@@ -249,7 +262,7 @@ export class KafkaConnector implements Connector {
     const out: OutMessage[] = [];
     for (const e of batch) {
       const key = messageKey(e.event);
-      const partition = this.transport!.partitionFor(this.config.topic, key, this.partitions);
+      const partition = this.partitionOfKey(key);
       if (e.offset <= (this.arrived.get(partition) ?? 0)) {
         this.st.skipped++;
         continue;

@@ -19,6 +19,7 @@ import {
   type SASLOptions,
   type Message,
   type KafkaConfig as KafkajsConfig,
+  type PartitionMetadata,
 } from 'kafkajs';
 import { FsfaultError } from '../../core/errors';
 
@@ -149,6 +150,7 @@ export class KafkaTransport {
   private readonly compression: CompressionTypes;
   private readonly requestTimeoutMs: number;
   private readonly partitioner = Partitioners.DefaultPartitioner();
+  private readonly fakeMetadata = new Map<number, PartitionMetadata[]>();
 
   constructor(opts: TransportOptions) {
     if (opts.compression === 'lz4') loadLz4();
@@ -204,7 +206,12 @@ export class KafkaTransport {
 
   /** Partition the Java client (and kafkajs' default partitioner) would pick for this key. */
   partitionFor(topic: string, key: string, partitionCount: number): number {
-    const partitionMetadata = Array.from({ length: partitionCount }, (_, i) => ({ partitionId: i, leader: 1, replicas: [1], isr: [1], offlineReplicas: [], partitionErrorCode: 0 }));
+    let partitionMetadata = this.fakeMetadata.get(partitionCount);
+    if (!partitionMetadata) {
+      // The partitioner only looks at the partition ids; built once per partition count.
+      partitionMetadata = Array.from({ length: partitionCount }, (_, i) => ({ partitionId: i, leader: 1, replicas: [1], isr: [1], offlineReplicas: [], partitionErrorCode: 0 }));
+      this.fakeMetadata.set(partitionCount, partitionMetadata);
+    }
     return this.partitioner({ topic, partitionMetadata, message: { key, value: null } });
   }
 
