@@ -81,16 +81,32 @@ export class LoopFsPool {
     return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === lf.mountPoint);
   }
 
-  /** Write a kernel setting and remember its old value for cleanup(). */
+  /**
+   * Write a kernel setting and remember its old value for cleanup(). Written with one trailing
+   * newline: some files (printk_devkmsg) reject the value without it.
+   */
   setSysctl(file: string, value: string): void {
     const old = fs.readFileSync(file, 'utf8').trim();
     this.sysctls.push({ file, value: old });
-    fs.writeFileSync(file, value);
+    fs.writeFileSync(file, `${value.trim()}\n`);
+  }
+
+  private restoreSysctls(problems: string[]): void {
+    for (const s of this.sysctls.reverse()) {
+      try {
+        fs.writeFileSync(s.file, `${s.value}\n`);
+      } catch (e) {
+        problems.push(`could not restore ${s.file}: ${(e as Error).message}`);
+      }
+    }
+    this.sysctls.length = 0;
   }
 
   /** Unmount, detach and delete everything; restore settings. Never throws; returns problems. */
   cleanup(): string[] {
     const problems: string[] = [];
+    // Settings first: per-filesystem ones (/sys/fs/ext4/<dev>/...) vanish with the unmount.
+    this.restoreSysctls(problems);
     for (const lf of this.mounts.reverse()) {
       for (let i = 0; i < 5 && this.isMounted(lf); i++) {
         sh('umount', [i < 3 ? lf.mountPoint : '-l', ...(i < 3 ? [] : [lf.mountPoint])], { allowFail: true });
@@ -103,14 +119,6 @@ export class LoopFsPool {
       }
     }
     this.mounts.length = 0;
-    for (const s of this.sysctls.reverse()) {
-      try {
-        fs.writeFileSync(s.file, s.value);
-      } catch (e) {
-        problems.push(`could not restore ${s.file}: ${(e as Error).message}`);
-      }
-    }
-    this.sysctls.length = 0;
     fs.rmSync(this.dir, { recursive: true, force: true });
     return problems;
   }

@@ -6,5 +6,20 @@ import { register as schema } from './schema';
 import { register as validate } from './validate';
 import { register as report } from './report';
 import { register as exportCmd } from './export';
+import { register as status } from './status';
+import { register as events } from './events';
+import { register as summary } from './summary';
+import { register as replay } from './replay';
+import { defaultStoreDeps } from '../../store/store-commands';
 
-export const COMMANDS: readonly ((program: Command, io: CliIo) => void)[] = [watch, schema, validate, exportCmd, report];
+export const COMMANDS: readonly ((program: Command, io: CliIo) => void)[] = [
+  watch,
+  (p, io) => status(p, defaultStoreDeps(io)),
+  (p, io) => events(p, defaultStoreDeps(io)),
+  (p, io) => summary(p, defaultStoreDeps(io)),
+  (p, io) => replay(p, defaultStoreDeps(io)),
+  report,
+  exportCmd,
+  schema,
+  validate,
+];
