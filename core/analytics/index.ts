@@ -3,7 +3,6 @@ export { addStore, addAvroFile } from './report-sources';
 export { fromFsEvent, fromAvroRecord, type ReportEvent } from './report-event';
 export { renderText } from './render-text';
 export { renderHtml } from './render-html';
-export { parseTimeArg } from './time-arg';
 
 import type { ReportModel } from './report-model';
 import { renderHtml } from './render-html';

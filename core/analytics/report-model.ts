@@ -8,7 +8,6 @@
  * summed separately under `losses`.
  */
 import { blobField, type ReportEvent } from './report-event';
-import { isoUs } from './time-arg';
 
 export interface CountRow {
   key: string;
@@ -270,4 +269,8 @@ export class ReportBuilder {
     filesystems.sort((a, b) => b.last - a.last);
     return { rule, filesystems };
   }
+}
+
+function isoUs(us: number): string {
+  return new Date(Math.floor(us / 1000)).toISOString();
 }

@@ -45,6 +45,14 @@ export class ConnectorPump {
     const committed = this.log.cursor(this.connector.name);
     const resume = await this.withRetry('open', () => this.connector.open({ ...this.ctx, log: this.log, committed }));
     const start = Math.max(committed, typeof resume === 'number' ? resume : 0);
+    const head = this.log.headOffset();
+    if (start > head) {
+      // The destination holds offsets this store never wrote: it was recreated or belongs to
+      // another host. Publishing on would mix two histories under one offset range.
+      throw new FsfaultError('CONNECTOR_FATAL', `connector ${this.connector.name} already holds events up to offset ${start}, but the store ends at ${head}: the store was recreated or belongs to another host`, {
+        details: { connector: this.connector.name, destination: start, head },
+      });
+    }
     if (start > committed) this.log.commit(this.connector.name, start);
     this.stats.committed = start;
     this.stats.readPos = start;

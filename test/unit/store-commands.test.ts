@@ -12,7 +12,7 @@ import { register as registerReplay } from '../../core/cli/commands/replay';
 import { register as registerStatus } from '../../core/cli/commands/status';
 import { register as registerSummary } from '../../core/cli/commands/summary';
 import { isFsfaultError } from '../../core/errors';
-import { parseTimeArg } from '../../core/projections/time-arg';
+import { parseTimeArg } from '../../core/cli/time-arg';
 import { SqliteStore } from '../../core/store/sqlite-store';
 import { defaultStoreDeps, type StoreCommandDeps } from '../../core/store/store-commands';
 import type { StoredEvent } from '../../core/store/types';

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { FsfaultError } from '../../errors';
 import { EVENT_KINDS, type EventKind } from '../../model/event';
 import { jsonView, textView } from '../../model/json-view';
-import { parseTimeArg } from '../../projections/time-arg';
+import { parseTimeArg } from '../time-arg';
 import type { LocalStore } from '../../store/local-store';
 import { scanQuery } from '../../store/replay';
 import { addStoreLocationOptions, withStore, writeLines, type StoreCommandDeps, type StoreLocationOptions } from '../../store/store-commands';

@@ -17,7 +17,7 @@ import { loadPluginModule } from '../../plugins/load-plugins';
 import type { EventLog } from '../../store/types';
 import { builtinPlugins } from '../../../plugins';
 import { openStoreReadOnly, storeRef } from '../../analytics/inputs';
-import { parseTimeArg } from '../../analytics/time-arg';
+import { parseTimeArg } from '../time-arg';
 import { isCodecName } from '../../../connectors/avro-file/codecs';
 import { OcfWriter } from '../../../connectors/avro-file/ocf-writer';
 import type { CliIo } from '../io';

@@ -11,7 +11,7 @@ import { FsfaultError } from '../../errors';
 import { ReportBuilder, renderReport, type ReportFormat, type ReportModel } from '../../analytics';
 import { addAvroFile, addStore } from '../../analytics/report-sources';
 import { classifyInputs, openStoreReadOnly, type StoreRef } from '../../analytics/inputs';
-import { parseTimeArg } from '../../analytics/time-arg';
+import { parseTimeArg } from '../time-arg';
 import { warnTo, type CliIo } from '../io';
 
 export interface ReportOptions {

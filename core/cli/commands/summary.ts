@@ -3,7 +3,7 @@
  * location (ext4 function, XFS allocation group) and kind, like `ras-mc-ctl --summary`.
  */
 import type { Command } from 'commander';
-import { parseTimeArg } from '../../projections/time-arg';
+import { parseTimeArg } from '../time-arg';
 import { summarize, summaryText, type Summary } from '../../projections/summary';
 import type { LocalStore } from '../../store/local-store';
 import { scanQuery } from '../../store/replay';
