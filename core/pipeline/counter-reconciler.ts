@@ -19,8 +19,8 @@
  * Known limits: events the counter never counts (ext4 shutdowns, block-layer lines) raise `seen`
  * above the counter's increase; such a surplus is dropped at the next comparison and can hide a
  * loss of the same size in that window. The first baseline of a filesystem with no stored cursor is
- * its first quiet reading minus what was already seen, so a loss in the first quiet period after
- * the mark is not detected.
+ * its first quiet reading, so a loss before that reading (the first settle period after the mark)
+ * is not detected.
  *
  * Persistence: `cursors()` gives `counters.<fsKey>` = {"total": baseline + seen}, the kernel total
  * that the stored events account for. The pipeline writes it in the store transaction of the
@@ -111,8 +111,9 @@ export class CounterReconciler {
     let reason = 'counter-mismatch';
     if (st.baseline === null) {
       if (st.stored === null) {
-        // First sight of this filesystem: everything it counted so far happened before us.
-        st.baseline = Math.max(0, total - st.seen);
+        // First sight of this filesystem: the total covers what happened before us and the
+        // errors seen so far; comparisons start from here.
+        st.baseline = total;
         st.seen = 0;
         return;
       }
