@@ -109,12 +109,20 @@ export function classifyKafkaError(e: unknown): ErrorVerdict {
 function loadLz4(): void {
   if (CompressionCodecs[CompressionTypes.LZ4]) return;
   // LZ4 is not built into kafkajs; the codec is an optional package (see README "Compression").
-  let mod: { default?: unknown } & Record<string, unknown>;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    mod = require('kafkajs-lz4') as typeof mod;
-  } catch {
-    throw new FsfaultError('CONFIG_INVALID', "kafka.compression 'lz4' needs the optional npm package kafkajs-lz4 (not installed); use 'gzip' or install it");
+  // @2l/kafkajs-lz4 wraps lz4-napi (prebuilt binaries, LZ4 frame format as Kafka expects);
+  // the older kafkajs-lz4 needs a native lz4@0.6 build and is only a fallback.
+  let mod: ({ default?: unknown } & Record<string, unknown>) | undefined;
+  for (const name of ['@2l/kafkajs-lz4', 'kafkajs-lz4']) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      mod = require(name) as typeof mod;
+      break;
+    } catch {
+      // try the next one
+    }
+  }
+  if (!mod) {
+    throw new FsfaultError('CONFIG_INVALID', "kafka.compression 'lz4' needs the optional npm package @2l/kafkajs-lz4 (not installed); use 'gzip' or install it");
   }
   const Ctor = (mod.default ?? mod) as new () => { codec: () => unknown };
   CompressionCodecs[CompressionTypes.LZ4] = new Ctor().codec as never;
