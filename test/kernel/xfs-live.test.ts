@@ -5,9 +5,9 @@
  * XfsHealthProbe for geometry and health flags. Each case builds its own image with the recipes of
  * kernel-error-sources.md 9.2.
  *
- * The harness below stands in for the live source (core/sources/live-source.ts, not landed when
- * this was written): it feeds the kernel log from native createWatcher, and the mount record and
- * probe polls the live source would produce, at the moments it would (mount, after an error).
+ * The harness below feeds the kernel log from native createWatcher and makes the mount records and
+ * probe polls itself, at the moments the live source makes them (mount, shortly after an error),
+ * so each case controls exactly when the probe reads. xfs-watch.test.ts runs the real LiveSource.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
