@@ -106,8 +106,11 @@ export function classifyKafkaError(e: unknown): ErrorVerdict {
   return { retriable: true, reason: `${names.join(' ← ')}: ${msg}` };
 }
 
+let lz4Loaded = false;
+
 function loadLz4(): void {
-  if (CompressionCodecs[CompressionTypes.LZ4]) return;
+  // kafkajs' table has an LZ4 entry that throws "not implemented": replace it once.
+  if (lz4Loaded) return;
   // LZ4 is not built into kafkajs; the codec is an optional package (see README "Compression").
   // @2l/kafkajs-lz4 wraps lz4-napi (prebuilt binaries, LZ4 frame format as Kafka expects);
   // the older kafkajs-lz4 needs a native lz4@0.6 build and is only a fallback.
@@ -126,6 +129,7 @@ function loadLz4(): void {
   }
   const Ctor = (mod.default ?? mod) as new () => { codec: () => unknown };
   CompressionCodecs[CompressionTypes.LZ4] = new Ctor().codec as never;
+  lz4Loaded = true;
 }
 
 const COMPRESSION: Record<TransportOptions['compression'], CompressionTypes> = {
