@@ -286,7 +286,7 @@ test('inode cluster with a bad magic: inode events in the right AG with errno 11
   }
 });
 
-test('directory block with a bad magic: repeated ls/find merge into a handful of events with large counts', async () => {
+test('directory block with a bad magic: repeated ls/find merge into a handful of events with large counts', async (t) => {
   const lf = newPool('fsfault-xfs-live-dir-').create('xfs');
   const dir = path.join(lf.mountPoint, 'big');
   fs.mkdirSync(dir);
@@ -314,6 +314,7 @@ test('directory block with a bad magic: repeated ls/find merge into a handful of
       assert.ok(e.errno === 74 || e.errno === 117, `CRC or corruption errno, got ${e.errno}`);
       assert.ok(e.subtypes & 1, 'metadata subtype');
     }
+    t.diagnostic(`${failed} failed reads → ${es.length} events: ${es.map((e) => `${e.blob!.metadataType}/${e.errno}×${e.count}`).join(', ')}`);
     assert.ok(total(dirEvents) >= failed, `count ${total(dirEvents)} covers ${failed} failed reads`);
     const crc = dirEvents.find((e) => e.errno === 74);
     assert.ok(crc, 'the CRC error of the read');
@@ -375,7 +376,7 @@ test('xfs_io shutdown: one DIED (shutdown: user); later accesses add no ERROR; t
   }
 });
 
-test('kernel errors on the device of a dead XFS are counted as suppressed, never reported as ERROR', async () => {
+test('kernel errors on the device of a dead XFS are counted as suppressed, never reported as ERROR', async (t) => {
   // XFS logs nothing for accesses after a shutdown (every entry point returns EIO first), so the
   // errors come from below: the XFS image lives on an ext4 whose device is then shrunk, and raw
   // reads of the XFS device fail in the block layer ("I/O error, dev loopN, sector ...").
@@ -414,13 +415,14 @@ test('kernel errors on the device of a dead XFS are counted as suppressed, never
     assert.equal(es.filter((e) => e.kind === 'ERROR').length, 0, JSON.stringify(es.map((e) => [e.kind, e.count, e.blob?.messageType])));
     const died = es.find((e) => e.kind === 'DIED')!;
     const suppressed = died.death!.suppressed + es.filter((e) => e.kind === 'SUPPRESSED').reduce((n, e) => n + e.death!.suppressed, 0);
+    t.diagnostic(`${failedReads} failed 1 MiB reads after the death → suppressed ${suppressed}, events ${es.map((e) => e.kind).join(',')}`);
     assert.ok(suppressed >= 1, `suppressed ${suppressed}: ${JSON.stringify(es)}`);
   } finally {
     await w.stop();
   }
 });
 
-test('device shrunk under a mounted XFS: I/O error events with the disk address beyond the new end', async () => {
+test('device shrunk under a mounted XFS: I/O error events with the disk address beyond the new end', async (t) => {
   const p = newPool('fsfault-xfs-live-eio-');
   const lf = p.create('xfs');
   const w = await XfsWatch.start(lf);
@@ -441,6 +443,7 @@ test('device shrunk under a mounted XFS: I/O error events with the disk address 
     const es = w.events();
     const io = es.filter((e) => e.errno === 5 && e.blob!.daddr !== null);
     assert.ok(io.length >= 1, JSON.stringify(es.map((e) => [e.kind, e.count, e.blob!.messageType, e.blob!.daddr])));
+    t.diagnostic(es.map((e) => `${e.kind} ${e.blob!.messageType} errno=${e.errno} ×${e.count} daddr=${e.blob!.daddr} ag=${e.blob!.agno}`).join('; '));
     const endSector = (keepMiB * 1024 * 1024) / 512;
     assert.ok(io.some((e) => e.blob!.daddr! >= endSector), 'an address beyond the shrunk device');
     for (const e of io) assert.ok(e.subtypes & (1 << 4), 'io subtype');
