@@ -88,6 +88,7 @@ export function readMountTable(): MountInfo[] {
   const binding = loadNative();
   return parseMountInfo(fs.readFileSync('/proc/self/mountinfo', 'utf8'), {
     statfsFsid: (p) => binding.statfsFsid(p),
+    uniqueMountId: (p) => binding.uniqueMountId(p),
     blockDeviceName: sysBlockDeviceName,
     uuids: () => diskUuids(),
   });

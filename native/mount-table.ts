@@ -12,6 +12,8 @@ import type { MountInfo } from '../core/model/raw-record';
 export interface MountProbe {
   /** statfs fsid as 16 hex digits; throws when statfs fails. */
   statfsFsid(mountPoint: string): string;
+  /** Never-reused mount id (Linux 6.8+), null when unavailable; may throw. */
+  uniqueMountId?(mountPoint: string): number | null;
   /** The kernel's short name of block device maj:min (sb->s_id), or null when it is not a block device. */
   blockDeviceName(majorMinor: string): string | null;
   /** Device short name → filesystem UUID. */
@@ -67,6 +69,12 @@ export function parseMountInfo(text: string, probe: MountProbe): MountInfo[] {
     } catch {
       fsid = null;
     }
+    let uniqueId: number | null = null;
+    try {
+      uniqueId = probe.uniqueMountId?.(mountPoint) ?? null;
+    } catch {
+      uniqueId = null;
+    }
     const options = [...new Set([...f[5]!.split(','), ...f[sep + 3]!.split(',')].filter(Boolean))];
     out.push({
       mountId: Number(f[0]),
@@ -77,6 +85,7 @@ export function parseMountInfo(text: string, probe: MountProbe): MountInfo[] {
       fsid,
       uuid: uuids.get(device) ?? null,
       options,
+      ...(uniqueId === null ? {} : { uniqueId }),
     });
   }
   return out;

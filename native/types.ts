@@ -119,6 +119,7 @@ export interface NativeWatcher {
 export interface NativeBinding {
   abiVersion(): number;
   statfsFsid(path: string): string;
+  uniqueMountId(path: string): number | null;
   nameToHandle(path: string): HandleInfo;
   resolveHandle(mountPoint: string, handleType: number, handle: Buffer): { path: string } | { error: string; syscall: string };
   xfsFsGeometry(mountPoint: string): XfsFsGeometry;

@@ -16,6 +16,11 @@ export interface MountInfo {
   fsid: string | null;
   uuid: string | null;
   options: string[];
+  /**
+   * The kernel's never-reused mount id (Linux 6.8+). mountId is reused, so an unmount and mount
+   * between two reads of the table can only be told apart by this.
+   */
+  uniqueId?: number;
   /** Filesystem geometry when known (XFS FSGEOMETRY fields), for plugins that compute AGs. */
   geometry?: Record<string, number> | null;
 }

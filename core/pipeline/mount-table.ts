@@ -17,7 +17,7 @@ export class MountTable {
   /** Replace the table with a fresh read; report what appeared and disappeared (by mount id + device). */
   replace(mounts: readonly MountInfo[]): MountDiff {
     const next = new Map(mounts.map((m) => [m.mountPoint, m]));
-    const same = (a: MountInfo, b: MountInfo) => a.mountId === b.mountId && a.majorMinor === b.majorMinor;
+    const same = (a: MountInfo, b: MountInfo) => a.mountId === b.mountId && a.majorMinor === b.majorMinor && a.uniqueId === b.uniqueId;
     const added = mounts.filter((m) => {
       const old = this.byMountPoint.get(m.mountPoint);
       return !old || !same(old, m);

@@ -43,6 +43,17 @@ Napi::Value StatfsFsidJs(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, fsid);
 }
 
+// uniqueMountId(path) -> number | null (null: the kernel has no unique mount ids)
+Napi::Value UniqueMountIdJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return TypeError(env, "uniqueMountId(path: string)");
+  uint64_t id = 0;
+  SysError err;
+  if (!UniqueMountId(info[0].As<Napi::String>(), &id, &err)) return Raise(env, err);
+  if (id == 0) return env.Null();
+  return Napi::Number::New(env, static_cast<double>(id));
+}
+
 // nameToHandle(path) -> { handleType, handleHex, mountId }
 Napi::Value NameToHandleJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -162,6 +173,7 @@ Napi::Value ParseFanotifyForTest(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("abiVersion", Napi::Function::New(env, AbiVersion));
   exports.Set("statfsFsid", Napi::Function::New(env, StatfsFsidJs));
+  exports.Set("uniqueMountId", Napi::Function::New(env, UniqueMountIdJs));
   exports.Set("nameToHandle", Napi::Function::New(env, NameToHandleJs));
   exports.Set("resolveHandle", Napi::Function::New(env, ResolveHandleJs));
   exports.Set("xfsFsGeometry", Napi::Function::New(env, XfsFsGeometryJs));
