@@ -106,7 +106,8 @@ export function buildContainer(parts: ContainerParts): Container {
       const pumps = connectors.map(
         (k) =>
           new ConnectorPump(k, log, { schema, codec, host: parts.config.host, warn }, {
-            batchSize: 500,
+            batchSize: k.batching?.maxEvents ?? 500,
+            lingerMs: k.batching?.lingerMs ?? 0,
             retry: parts.config.kafka?.retry ?? { initialMs: 300, maxMs: 30_000, maxRetries: -1 },
           }),
       );

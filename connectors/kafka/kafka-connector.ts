@@ -64,6 +64,7 @@ const MAX_TAIL_SCAN = 200_000;
 
 export class KafkaConnector implements Connector {
   readonly name: string;
+  readonly batching: { maxEvents: number; lingerMs: number };
   private ctx: ConnectorContext | null = null;
   private transport: KafkaTransport | null = null;
   private registry: RegistryClient | null = null;
@@ -81,6 +82,7 @@ export class KafkaConnector implements Connector {
     private readonly opts: KafkaConnectorOptions = {},
   ) {
     this.name = `kafka:${config.topic}`;
+    this.batching = { maxEvents: config.batch.maxEvents, lingerMs: config.batch.lingerMs };
   }
 
   async open(ctx: ConnectorContext): Promise<number | void> {

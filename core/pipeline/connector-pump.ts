@@ -11,6 +11,8 @@ import { backoffMs, sleep } from './retry';
 
 export interface PumpOptions {
   batchSize: number;
+  /** After a batch shorter than batchSize, wait this long so the next one is fuller. */
+  lingerMs?: number;
   retry: { initialMs: number; maxMs: number; maxRetries: number };
 }
 
@@ -57,6 +59,9 @@ export class ConnectorPump {
     this.stats.committed = start;
     this.stats.readPos = start;
     this.running = this.loop().catch((e: Error) => {
+      // A delivery interrupted by stop() (the connector was closed under it) is not a failure:
+      // its events stay in the store after the committed cursor and go out on the next start.
+      if (this.abort.signal.aborted) return;
       this.fatal = e;
       this.stats.lastError = e.message;
       this.stats.stopped = true;
@@ -91,6 +96,7 @@ export class ConnectorPump {
       this.stats.readPos = last;
       this.stats.delivered += batch.length;
       this.commit(durable, last);
+      if (batch.length < this.opts.batchSize && this.opts.lingerMs) await sleep(this.opts.lingerMs, signal);
     }
   }
 
@@ -136,14 +142,28 @@ export class ConnectorPump {
     if (this.fatal) throw this.fatal;
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Stop pumping, make what was delivered durable and close. A delivery still retrying after
+   * `graceMs` (the destination is down) is interrupted by closing the connector: nothing is lost,
+   * the cursor only covers what the destination confirmed.
+   */
+  async stop(graceMs = 5000): Promise<void> {
     this.abort.abort();
-    await this.running;
-    try {
-      const durable = await this.connector.flush();
-      this.commit(durable, this.stats.committed);
-    } finally {
+    let closed = false;
+    const settled = await Promise.race([this.running?.then(() => true) ?? true, sleep(graceMs).then(() => false)]);
+    if (!settled) {
+      this.ctx.warn(`connector ${this.connector.name}: delivery still retrying at shutdown; closing it (undelivered events stay in the store)`);
       await this.connector.close();
+      closed = true;
+      await this.running;
+    }
+    try {
+      if (!closed && !this.fatal) {
+        const durable = await this.connector.flush();
+        this.commit(durable, this.stats.committed);
+      }
+    } finally {
+      if (!closed) await this.connector.close();
       this.stats.stopped = true;
       this.wakeIdle();
     }

@@ -21,6 +21,8 @@ export interface ConnectorContext {
 export interface Connector {
   /** Stable name; also the store cursor name (`kafka:<topic>`, `avro:<dir>`, `stdout`). */
   readonly name: string;
+  /** How the pump should batch for this connector (default: 500 events, no linger). */
+  readonly batching?: { maxEvents: number; lingerMs: number };
   /**
    * Prepare (connect, register schemas, find what already arrived). May return an offset to resume
    * after when the destination knows better than the cursor (Kafka reads its topic's tail).
