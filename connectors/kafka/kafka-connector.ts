@@ -16,7 +16,7 @@ import { FsfaultError, isFsfaultError } from '../../core/errors';
 import type { Connector, ConnectorContext } from '../../core/pipeline/connector';
 import type { StoredEvent } from '../../core/store/types';
 import type { KafkaConfig } from '../../core/config/schema';
-import { backoffDelay, retriesLeft, sleep } from './backoff';
+import { backoffDelay, retriesLeft, sleep } from '../../core/pipeline/retry';
 import { frameConfluent } from './confluent-wire';
 import { frameSingleObject } from './single-object';
 import { buildHeaders } from './headers';

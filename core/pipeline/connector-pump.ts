@@ -7,13 +7,13 @@
 import { FsfaultError } from '../errors';
 import type { EventLog } from '../store/types';
 import type { Connector, ConnectorContext } from './connector';
-import { backoffMs, sleep } from './retry';
+import { backoffDelay, retriesLeft, sleep, type RetryPolicy } from './retry';
 
 export interface PumpOptions {
   batchSize: number;
   /** After a batch shorter than batchSize, wait this long so the next one is fuller. */
   lingerMs?: number;
-  retry: { initialMs: number; maxMs: number; maxRetries: number };
+  retry: RetryPolicy;
 }
 
 export interface PumpStats {
@@ -115,12 +115,11 @@ export class ConnectorPump {
       } catch (e) {
         const err = e as Error & { retriable?: boolean };
         const fatal = (e instanceof FsfaultError && (e.code === 'CONNECTOR_FATAL' || !e.retriable)) || err.retriable === false;
-        const { maxRetries, initialMs, maxMs } = this.opts.retry;
-        if (fatal || this.abort.signal.aborted || (maxRetries >= 0 && attempt > maxRetries)) throw e;
+        if (fatal || this.abort.signal.aborted || !retriesLeft(attempt - 1, this.opts.retry)) throw e;
         this.stats.retries++;
         this.stats.lastError = `${what}: ${err.message}`;
         if (attempt === 1 || attempt % 10 === 0) this.ctx.warn(`connector ${this.connector.name}: ${what} failed (attempt ${attempt}), retrying: ${err.message}`);
-        await sleep(backoffMs(attempt, initialMs, maxMs), this.abort.signal);
+        await sleep(backoffDelay(attempt - 1, this.opts.retry), this.abort.signal);
       }
     }
   }

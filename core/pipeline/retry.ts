@@ -1,9 +1,25 @@
-/** Capped exponential backoff with full jitter: the delay before attempt n (1-based). */
-export function backoffMs(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
-  const cap = Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 30));
-  return Math.round(cap / 2 + (random() * cap) / 2);
+/**
+ * Retry timing shared by the connector pump and connectors: capped exponential backoff with
+ * half-jitter — attempt n (0-based) waits a random time in [d/2, d], d = min(maxMs, initialMs·2^n).
+ * The jitter keeps many hosts' retries apart without ever retrying in a tight loop.
+ */
+export interface RetryPolicy {
+  initialMs: number;
+  maxMs: number;
+  /** -1: forever. */
+  maxRetries: number;
 }
 
+export function backoffDelay(attempt: number, p: Pick<RetryPolicy, 'initialMs' | 'maxMs'>, random: () => number = Math.random): number {
+  const d = Math.min(p.maxMs, p.initialMs * 2 ** Math.min(attempt, 30));
+  return Math.round(d / 2 + (random() * d) / 2);
+}
+
+export function retriesLeft(attempt: number, p: Pick<RetryPolicy, 'maxRetries'>): boolean {
+  return p.maxRetries < 0 || attempt < p.maxRetries;
+}
+
+/** Sleep that an AbortSignal cuts short (a shutdown must not wait out a 30 s backoff). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();

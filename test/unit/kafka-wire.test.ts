@@ -9,7 +9,7 @@ import { frameSingleObject, parseSingleObject } from '../../connectors/kafka/sin
 import { buildHeaders, parseHeaders } from '../../connectors/kafka/headers';
 import { messageKey } from '../../connectors/kafka/message-key';
 import { arrivedByPartition, contiguousArrived } from '../../connectors/kafka/resume';
-import { backoffDelay, retriesLeft } from '../../connectors/kafka/backoff';
+import { backoffDelay, retriesLeft } from '../../core/pipeline/retry';
 import { subjectName } from '../../connectors/kafka/subject';
 import { RegistryClient } from '../../connectors/kafka/registry-client';
 import { classifyKafkaError } from '../../connectors/kafka/kafkajs-adapter';
