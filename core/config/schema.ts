@@ -59,6 +59,8 @@ export const KafkaConfig = z
   .object({
     brokers: z.array(z.string().min(1)).min(1),
     topic: z.string().min(1).default('fs-errors'),
+    /** Create the topic with this many partitions when it is missing (otherwise a missing topic is fatal). */
+    createTopicPartitions: z.number().int().min(1).optional(),
     clientId: z.string().min(1).default('fsfault'),
     compression: z.enum(['none', 'gzip', 'lz4']).default('gzip'),
     batch: z.object({ maxEvents: z.number().int().min(1).default(500), lingerMs: ms.default(20) }).strict().default({}),

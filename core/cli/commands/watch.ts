@@ -7,8 +7,9 @@
  */
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
-import { AvroFilesConfig, type Config } from '../../config/schema';
-import { createAvroFileConnector } from '../../../connectors/avro-file';
+import { AvroFilesConfig, KafkaConfig, type Config } from '../../config/schema';
+import { connectorsFor } from '../connectors';
+import { XfsHealthProbe } from '../../sources/probes/xfs-health-probe';
 import { FsfaultError } from '../../errors';
 import { buildContainer, TOKENS } from '../../container';
 import type { Pipeline } from '../../pipeline/pipeline';
@@ -19,7 +20,6 @@ import { ReplaySource } from '../../sources/replay-source';
 import { LiveSource } from '../../sources/live-source';
 import { assertLivePrivileges } from '../../sources/live-privileges';
 import { wireLiveSource } from '../../sources/live-wiring';
-import { createStdoutConnector } from '../../../connectors/stdout/stdout-connector';
 import { builtinPlugins } from '../../../plugins';
 import { openEventLog } from '../open-log';
 import { loadPluginModule } from '../../plugins/load-plugins';
@@ -36,6 +36,9 @@ export interface WatchOptions {
   host?: string;
   plugin?: string[];
   avroDir?: string;
+  kafka?: string;
+  topic?: string;
+  registry?: string[];
 }
 
 export function watchConfig(opts: WatchOptions, io: CliIo): Config {
@@ -47,6 +50,16 @@ export function watchConfig(opts: WatchOptions, io: CliIo): Config {
   if (opts.json) config.stdout.format = 'json';
   if (opts.plugin?.length) config.plugins = [...config.plugins, ...opts.plugin];
   if (opts.avroDir) config.avroFiles = AvroFilesConfig.parse({ ...config.avroFiles, dir: opts.avroDir });
+  if (opts.kafka || opts.topic || opts.registry) {
+    const brokers = opts.kafka ? opts.kafka.split(',').map((b) => b.trim()).filter(Boolean) : config.kafka?.brokers;
+    if (!brokers?.length) throw new FsfaultError('CLI_BAD_ARGUMENT', '--topic/--registry need --kafka BROKERS (or kafka.brokers in the config)');
+    config.kafka = KafkaConfig.parse({
+      ...config.kafka,
+      brokers,
+      ...(opts.topic ? { topic: opts.topic } : {}),
+      ...(opts.registry ? { registry: { ...config.kafka?.registry, urls: opts.registry } } : {}),
+    });
+  }
   return config;
 }
 
@@ -61,12 +74,10 @@ export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSign
   else {
     // Before the store is opened: without the capabilities, say so in one line and touch nothing.
     assertLivePrivileges({ kmsg: config.sources.kmsg, fanotify: config.sources.fanotify });
-    live = new LiveSource({ sources: config.sources, plugins, warn });
+    live = new LiveSource({ sources: config.sources, plugins, warn, probes: config.sources.health.enabled ? [new XfsHealthProbe()] : [] });
     sources.push(live);
   }
-  const connectors: Connector[] = [];
-  if (config.stdout.enabled) connectors.push(createStdoutConnector({ format: config.stdout.format, out: io.out }));
-  if (config.avroFiles) connectors.push(createAvroFileConnector(config.avroFiles));
+  const connectors: Connector[] = connectorsFor(config, io.out);
   const container = buildContainer({
     config,
     plugins,
@@ -114,6 +125,9 @@ export function register(program: Command, io: CliIo): void {
     .option('--host <name>', 'host name written into events (default: this machine)')
     .option('--plugin <module>', 'load an extra plugin module (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--avro-dir <dir>', 'also write Avro container files under DIR (dt=…/host=…/ partitions)')
+    .option('--kafka <brokers>', 'also publish to Kafka (comma-separated bootstrap brokers)')
+    .option('--topic <topic>', 'Kafka topic (default fs-errors)')
+    .option('--registry <url>', 'Confluent schema registry URL (repeatable for fail-over)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--no-store', 'do not keep events in the local store (memory only)')
     .option('--no-stdout', 'do not print events')
     .action(async (opts: WatchOptions) => {
