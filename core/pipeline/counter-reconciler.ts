@@ -83,6 +83,16 @@ export class CounterReconciler {
     this.state(fsKey(e.fs), e.fs.type, e.fs.device).seen += e.count;
   }
 
+  /**
+   * Errors the kernel counted that the source dropped on purpose (fsfault's own handle lookups
+   * hitting a corrupt inode): accounted for like seen ones, so they are not reported as lost.
+   */
+  excuse(fsType: string, device: string, errors: number): void {
+    if (!this.opts.probeFor(fsType) || errors <= 0) return;
+    const fs = this.opts.mounts.identity(fsType, device);
+    this.state(fsKey(fs), fsType, device).seen += errors;
+  }
+
   /** A counter reading arrived (the live source reads sysfs). */
   observe(r: CounterRecord): void {
     const probe = this.opts.probeFor(r.fsType);

@@ -12,19 +12,21 @@
  *   mounts are reported as unwatched until the first record newer than the log's head at start has
  *   been handed on: those older lines then count as errors, newer ones add detail to fanotify's
  *   count (the plugins' rule). A ring overwritten meanwhile arrives as an exact kmsg-overrun loss.
- * - fanotify handles are resolved to paths (per mount) before records are handed on.
+ * - fanotify handles are resolved to paths (per mount) before records are handed on, without
+ *   feeding back into the errors reported (live-handles.ts).
  * - Counters and probes are read when a filesystem is marked, every interval, and `settleMs` after
  *   records that name the filesystem; a counter that moved is read again after `settleMs` so the
  *   reconciler gets the quiet pair of readings it needs (core/pipeline/counter-reconciler.ts).
  */
 import type { Config } from '../config/schema';
 import { FsfaultError } from '../errors';
-import type { FanotifyRecord, KmsgRecord, MountInfo, MountRecord, RawRecord } from '../model/raw-record';
+import type { KmsgRecord, MountInfo, MountRecord, RawRecord } from '../model/raw-record';
 import type { FsPlugin } from '../plugin-api';
-import { createWatcher, readMountTable, resolveHandle } from '../../native/index';
+import { createWatcher, readMountTable } from '../../native/index';
 import type { KmsgStart, Watcher, WatcherStats } from '../../native/types';
 import { readCounters } from './live-counters';
 import { fanotifyReportsErrors } from './live-fanotify-support';
+import { HandleResolver } from './live-handles';
 import { kmsgHeadSeq, kmsgResume, type CursorReader } from './live-kmsg-cursor';
 import { LiveMounts, type TrackedFs } from './live-mounts';
 import { assertLivePrivileges } from './live-privileges';
@@ -51,13 +53,13 @@ export interface LiveSourceStats {
   counterReads: number;
   probePolls: number;
   probeFailures: number;
-  handlesResolved: number;
-  handlesUnresolved: number;
 }
 
 export class LiveSource implements Source {
   readonly name = 'live';
-  readonly stats: LiveSourceStats = { mountRefreshes: 0, marks: 0, markFailures: 0, counterReads: 0, probePolls: 0, probeFailures: 0, handlesResolved: 0, handlesUnresolved: 0 };
+  readonly stats: LiveSourceStats = { mountRefreshes: 0, marks: 0, markFailures: 0, counterReads: 0, probePolls: 0, probeFailures: 0 };
+  readonly handles = new HandleResolver((fs, n) => this.selfInflicted?.(fs.mount, n));
+  private selfInflicted: ((mount: MountInfo, errors: number) => void) | null = null;
   private watcher: Watcher | null = null;
   private sink: RecordSink | null = null;
   private readonly mounts: LiveMounts;
@@ -83,6 +85,11 @@ export class LiveSource implements Source {
     this.types = new Set(wanted);
     const points = opts.sources.mountPoints ? new Set(opts.sources.mountPoints) : null;
     this.mounts = new LiveMounts((m) => (this.types.has(m.fsType) && (!points || points.has(m.mountPoint)) ? claimed.get(m.fsType) : undefined));
+  }
+
+  /** Told about kernel errors fsfault's own handle lookups caused (dropped here; see live-handles.ts). */
+  onSelfInflicted(f: (mount: MountInfo, errors: number) => void): void {
+    this.selfInflicted = f;
   }
 
   /** Where the previous run stopped (the store's source cursors of boot `boot`); call before start. */
@@ -230,6 +237,7 @@ export class LiveSource implements Source {
     if (t) clearTimeout(t);
     this.soon.delete(fs.key);
     this.lastTotal.delete(fs.key);
+    this.handles.forget(fs);
   }
 
   /** Mount records with fanotify: true for every marked filesystem, once the backlog is through. */
@@ -254,8 +262,9 @@ export class LiveSource implements Source {
       }
       if (r.source === 'fanotify' && (r.mask & FAN_FS_ERROR) !== 0) {
         const fs = this.mounts.byFsid(r.fsid);
+        if (!this.handles.keep(r, fs)) continue;
         if (fs) active.add(fs);
-        this.resolvePath(r, fs);
+        this.handles.resolve(r, fs);
       }
       out.push(r);
     }
@@ -269,30 +278,6 @@ export class LiveSource implements Source {
       const fs = this.mounts.all().find((f) => f.mount.device === m[1]);
       if (fs) active.add(fs);
     }
-  }
-
-  private resolvePath(r: FanotifyRecord, fs: TrackedFs | undefined): void {
-    if (r.handleType === 255 && r.handle === '') return; // superblock-level error: no inode to name
-    if (!fs) {
-      r.path = null;
-      r.pathError = 'NOT_MOUNTED';
-      this.stats.handlesUnresolved++;
-      return;
-    }
-    try {
-      const res = resolveHandle(fs.mount.mountPoint, r.handleType, r.handle);
-      if ('path' in res) {
-        r.path = res.path;
-        r.pathError = null;
-        this.stats.handlesResolved++;
-        return;
-      }
-      r.pathError = res.error;
-    } catch (e) {
-      r.pathError = (e as FsfaultError).details?.errno as string | undefined ?? 'EINVAL';
-    }
-    r.path = null;
-    this.stats.handlesUnresolved++;
   }
 
   // ---- counters and probes ----

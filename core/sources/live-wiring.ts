@@ -40,6 +40,7 @@ export function wireLiveSource(c: Resolver, source: LiveSource, opts: { warn(mes
   });
   const boot = bootId();
   source.resumeFrom(log, boot);
+  source.onSelfInflicted((m, n) => counters.excuse(m.fsType, m.device, n));
   pipeline.useLiveState({ counters, kmsgBootId: boot });
   return { pipeline, log, counters };
 }
