@@ -9,15 +9,17 @@ import type { CliIo } from '../cli/io';
 import { loadConfig } from '../config/load';
 import type { LocalStore } from './local-store';
 import { SqliteStore } from './sqlite-store';
-import type { StoredEvent } from './types';
 
 export interface StoreCommandDeps {
   io: CliIo;
   openStore(opts: { stateDir: string; host: string; readOnly?: boolean }): LocalStore;
   /** stateDir and host defaults (the configuration file, or built-in defaults). */
   defaults(configFile: string | undefined): { stateDir: string; host: string };
-  /** Deliver replayed events through a configured connector; absent: only stdout replay is possible. */
-  replayInto?(target: 'kafka' | 'avro', events: Iterable<StoredEvent>, configFile: string | undefined): Promise<number>;
+  /**
+   * Deliver stored events [from, end] through the configured connector; absent: only stdout replay
+   * is possible. Returns how many were delivered (events the destination already holds are skipped).
+   */
+  replayInto?(target: 'kafka' | 'avro', store: LocalStore, from: number, end: number, configFile: string | undefined): Promise<number>;
 }
 
 export interface StoreLocationOptions {

@@ -15,7 +15,8 @@ import { isFsfaultError } from '../../core/errors';
 import { parseTimeArg } from '../../core/cli/time-arg';
 import { SqliteStore } from '../../core/store/sqlite-store';
 import { defaultStoreDeps, type StoreCommandDeps } from '../../core/store/store-commands';
-import type { StoredEvent } from '../../core/store/types';
+import type { LocalStore } from '../../core/store/local-store';
+import { replayEvents } from '../../core/store/replay';
 import { fsOf, makeEvent, rmTemp, tempStateDir, testCodec } from './store-test-events';
 
 const NOW = Date.now() * 1000;
@@ -139,9 +140,9 @@ describe('store commands', () => {
     await rejectsWith(run(['replay', '--from', '1', '--to', 'kafka']), 'kafka connector');
     await rejectsWith(run(['replay', '--from', '1', '--to', 'syslog']), '--to', 'syslog');
     const got: number[] = [];
-    const replayInto = async (target: string, events: Iterable<StoredEvent>) => {
+    const replayInto = async (target: string, store: LocalStore, from: number, end: number) => {
       assert.equal(target, 'avro');
-      for (const s of events) got.push(s.offset);
+      for (const s of replayEvents(store, from, end)) got.push(s.offset);
       return got.length;
     };
     const r = await run(['replay', '--from', '3', '--to', 'avro'], { replayInto });

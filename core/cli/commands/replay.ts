@@ -64,7 +64,7 @@ export function register(program: Command, deps: StoreCommandDeps): void {
         n = await writeLines(deps.io.out, replayLines(store, plan.from, plan.end));
       } else {
         if (!deps.replayInto) throw new FsfaultError('CLI_BAD_ARGUMENT', `replay --to ${plan.target} is not available: no ${plan.target} connector is wired into this fsfault`);
-        n = await deps.replayInto(plan.target, replayEvents(store, plan.from, plan.end), opts.config);
+        n = await deps.replayInto(plan.target, store, plan.from, plan.end, opts.config);
       }
       deps.io.err.write(`fsfault: replayed ${n} event${n === 1 ? '' : 's'}\n`);
     });
