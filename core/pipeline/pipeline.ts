@@ -239,10 +239,15 @@ export class Pipeline {
     }
     const head = this.log.headOffset();
     for (const p of this.pumps) {
+      // The grace timer is cancelled once the connector caught up: a pending timer would keep
+      // the process alive for the full 5 s after SIGINT.
+      const grace = new AbortController();
       try {
-        await Promise.race([p.caughtUp(head), sleep(5000)]);
+        await Promise.race([p.caughtUp(head), sleep(5000, grace.signal)]);
       } catch {
         // a stopped connector already reported its error
+      } finally {
+        grace.abort();
       }
       await p.stop();
     }

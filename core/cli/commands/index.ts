@@ -10,14 +10,17 @@ import { register as status } from './status';
 import { register as events } from './events';
 import { register as summary } from './summary';
 import { register as replay } from './replay';
+import { register as doctor } from './doctor';
 import { defaultStoreDeps } from '../../store/store-commands';
+import { replayInto } from '../replay-into';
 
 export const COMMANDS: readonly ((program: Command, io: CliIo) => void)[] = [
   watch,
+  doctor,
   (p, io) => status(p, defaultStoreDeps(io)),
   (p, io) => events(p, defaultStoreDeps(io)),
   (p, io) => summary(p, defaultStoreDeps(io)),
-  (p, io) => replay(p, defaultStoreDeps(io)),
+  (p, io) => replay(p, { ...defaultStoreDeps(io), replayInto: replayInto(io) }),
   report,
   exportCmd,
   schema,

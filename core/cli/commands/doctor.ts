@@ -1,0 +1,169 @@
+/**
+ * `fsfault doctor [--json]`: what the live watcher can see on this machine, and why not when it
+ * cannot. It probes instead of guessing where it can: a FAN_FS_ERROR mark on a mounted filesystem
+ * of each watched type, an open of /dev/kmsg, the effective capabilities. Exit 0 when at least one
+ * mounted filesystem is watchable and the kernel log or fanotify is readable, 1 otherwise.
+ */
+import * as os from 'node:os';
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load';
+import type { MountInfo } from '../../model/raw-record';
+import { builtinPlugins } from '../../../plugins';
+import { loadPluginModule } from '../../plugins/load-plugins';
+import { createWatcher, readMountTable } from '../../../native/index';
+import { fanotifyReportsErrors, FAN_FS_ERROR_SINCE } from '../../sources/live-fanotify-support';
+import { CAPS, effectiveCaps, hasCap, kmsgReadable, readSysctl, type CapName } from '../../sources/live-privileges';
+import type { CliIo } from '../io';
+
+type Status = 'ok' | 'warn' | 'fail';
+
+interface Check {
+  name: string;
+  status: Status;
+  detail: string;
+}
+
+interface FsReport {
+  mountPoint: string;
+  device: string;
+  fsType: string;
+  watchable: boolean;
+  mode: string;
+  why: string;
+}
+
+export interface DoctorReport {
+  kernel: string;
+  checks: Check[];
+  filesystems: FsReport[];
+  watchable: boolean;
+}
+
+const CAP_WHY: Record<CapName, string> = {
+  CAP_SYS_ADMIN: 'fanotify FAN_MARK_FILESYSTEM marks',
+  CAP_SYSLOG: 'reading /dev/kmsg when kernel.dmesg_restrict=1',
+  CAP_DAC_READ_SEARCH: 'open_by_handle_at: paths of fanotify file handles',
+};
+
+/** Try a real FAN_FS_ERROR mark on one mount: the only proof that this kernel accepts it. */
+function tryMark(mountPoint: string): true | string {
+  let w;
+  try {
+    w = createWatcher({ fanotify: true }, () => undefined);
+  } catch (e) {
+    return `fanotify_init(FAN_CLASS_NOTIF|FAN_REPORT_FID) failed: ${(e as Error).message}`;
+  }
+  try {
+    w.markFilesystem(mountPoint);
+    return true;
+  } catch (e) {
+    return (e as Error).message;
+  } finally {
+    void w.stop();
+  }
+}
+
+export function doctor(config = loadConfig(undefined, process.env)): DoctorReport {
+  const plugins = [...builtinPlugins, ...config.plugins.map((m) => loadPluginModule(m))];
+  const claimed = new Map(plugins.flatMap((p) => p.meta.fsTypes.map((t) => [t, p] as const)));
+  const types = new Set(config.sources.fsTypes ?? claimed.keys());
+  const checks: Check[] = [];
+  const release = os.release();
+  checks.push({ name: 'kernel', status: 'ok', detail: `Linux ${release}` });
+
+  const caps = effectiveCaps();
+  for (const name of Object.keys(CAPS) as CapName[]) {
+    const has = hasCap(caps, name);
+    const needed = name === 'CAP_SYS_ADMIN' ? config.sources.fanotify : name === 'CAP_SYSLOG' ? config.sources.kmsg : config.sources.fanotify;
+    // Paths of handles are a nicety: without CAP_DAC_READ_SEARCH events still come, path null.
+    checks.push({ name, status: has ? 'ok' : needed && name !== 'CAP_DAC_READ_SEARCH' ? 'fail' : 'warn', detail: `${has ? 'present' : 'missing'}: needed for ${CAP_WHY[name]}` });
+  }
+  const restrict = readSysctl('/proc/sys/kernel/dmesg_restrict');
+  checks.push({ name: 'dmesg_restrict', status: 'ok', detail: `kernel.dmesg_restrict=${restrict ?? 'unreadable'}${restrict === '1' ? ' (reading /dev/kmsg needs CAP_SYSLOG)' : ''}` });
+  const kmsg = kmsgReadable();
+  checks.push({ name: '/dev/kmsg', status: kmsg === true ? 'ok' : config.sources.kmsg ? 'fail' : 'warn', detail: kmsg === true ? 'readable' : `cannot be opened: ${kmsg}` });
+  const devkmsg = readSysctl('/proc/sys/kernel/printk_devkmsg');
+  checks.push({
+    name: 'printk_devkmsg',
+    status: 'ok',
+    detail: `kernel.printk_devkmsg=${devkmsg ?? 'unreadable'} (how much user processes may write to /dev/kmsg; fsfault ignores what they write)`,
+  });
+
+  const mounts: MountInfo[] = readMountTable();
+  const seen = new Set<string>();
+  const filesystems: FsReport[] = [];
+  const markResult = new Map<string, true | string>();
+  for (const m of mounts) {
+    if (seen.has(m.majorMinor)) continue; // bind mounts: one filesystem
+    const plugin = claimed.get(m.fsType);
+    if (!plugin) continue;
+    seen.add(m.majorMinor);
+    const base = { mountPoint: m.mountPoint, device: m.device, fsType: m.fsType };
+    if (!types.has(m.fsType) || (config.sources.mountPoints && !config.sources.mountPoints.includes(m.mountPoint))) {
+      filesystems.push({ ...base, watchable: false, mode: 'excluded', why: 'excluded by sources.fsTypes / sources.mountPoints' });
+      continue;
+    }
+    const reports = fanotifyReportsErrors(m.fsType, release);
+    const logOnly = m.fsType === 'xfs' ? 'log+ioctl' : 'log+counters';
+    if (!config.sources.fanotify || !reports) {
+      const since = FAN_FS_ERROR_SINCE[m.fsType];
+      const why = !config.sources.fanotify
+        ? 'sources.fanotify is off'
+        : `${m.fsType} sends no FAN_FS_ERROR on this kernel${since ? ` (only from Linux ${since[0]}.${since[1]})` : ''}`;
+      filesystems.push({ ...base, watchable: kmsg === true, mode: logOnly, why: kmsg === true ? `${why}: kernel log${m.fsType === 'xfs' ? ' and health ioctls' : ''}` : `${why}, and /dev/kmsg is not readable` });
+      continue;
+    }
+    if (!markResult.has(m.majorMinor)) markResult.set(m.majorMinor, hasCap(caps, 'CAP_SYS_ADMIN') ? tryMark(m.mountPoint) : 'no CAP_SYS_ADMIN');
+    const mark = markResult.get(m.majorMinor)!;
+    if (mark === true) {
+      filesystems.push({ ...base, watchable: true, mode: `fanotify+${logOnly}`, why: `FAN_FS_ERROR mark accepted (${plugin.counters ? 'error counters reconciled' : 'no counters'})` });
+    } else {
+      filesystems.push({ ...base, watchable: kmsg === true, mode: logOnly, why: `FAN_FS_ERROR mark failed (${mark})${kmsg === true ? ': kernel log only' : ''}` });
+    }
+  }
+  const ext4 = filesystems.find((f) => f.fsType.startsWith('ext') && f.watchable);
+  if (ext4) {
+    const dir = `/sys/fs/ext4/${ext4.device}`;
+    const interval = readSysctl(`${dir}/err_ratelimit_interval_ms`);
+    const burst = readSysctl(`${dir}/err_ratelimit_burst`);
+    const quiet = burst === '0' && interval !== '0';
+    checks.push({
+      name: 'ext4 ratelimit',
+      status: quiet ? 'warn' : 'ok',
+      detail: `${ext4.device}: err_ratelimit_burst=${burst} err_ratelimit_interval_ms=${interval} (jiffies despite the name)` +
+        (quiet ? ': burst 0 prints no error line at all; fsfault still counts them through fanotify and errors_count' : ': log lines are limited, fanotify and errors_count are not'),
+    });
+  }
+  const fanotifyFs = filesystems.some((f) => f.mode.startsWith('fanotify'));
+  checks.push({
+    name: 'FAN_FS_ERROR',
+    status: fanotifyFs ? 'ok' : 'warn',
+    detail: fanotifyFs ? 'fanotify reports filesystem errors on this kernel (mark accepted)' : 'no mounted filesystem could be marked for FAN_FS_ERROR (see filesystems)',
+  });
+  if (filesystems.length === 0) checks.push({ name: 'filesystems', status: 'fail', detail: `no mounted filesystem of a watched type (${[...types].join(', ')})` });
+  const watchable = !checks.some((c) => c.status === 'fail') && filesystems.some((f) => f.watchable);
+  return { kernel: release, checks, filesystems, watchable };
+}
+
+function render(r: DoctorReport): string {
+  const mark: Record<Status, string> = { ok: 'ok  ', warn: 'warn', fail: 'FAIL' };
+  const lines = r.checks.map((c) => `${mark[c.status]}  ${c.name}: ${c.detail}`);
+  lines.push('', 'filesystems:');
+  if (r.filesystems.length === 0) lines.push('  (none of a watched type is mounted)');
+  for (const f of r.filesystems) lines.push(`  ${f.watchable ? 'watchable    ' : 'not watchable'}  ${f.fsType} ${f.device} on ${f.mountPoint}: ${f.mode}; ${f.why}`);
+  lines.push('', r.watchable ? 'fsfault watch can run here.' : 'fsfault watch cannot watch anything here (see FAIL above).');
+  return lines.join('\n') + '\n';
+}
+
+export function register(program: Command, io: CliIo): void {
+  program
+    .command('doctor')
+    .description('check what this machine lets fsfault watch (kernel, capabilities, fanotify, /dev/kmsg, filesystems)')
+    .option('--json', 'print the report as JSON')
+    .option('--config <file>', 'configuration file (sources.* decide what is watched)')
+    .action((opts: { json?: boolean; config?: string }) => {
+      const r = doctor(loadConfig(opts.config, io.env));
+      io.out.write(opts.json ? JSON.stringify(r, null, 2) + '\n' : render(r));
+      process.exitCode = r.watchable ? 0 : 1;
+    });
+}
