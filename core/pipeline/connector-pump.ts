@@ -149,7 +149,9 @@ export class ConnectorPump {
   async stop(graceMs = 5000): Promise<void> {
     this.abort.abort();
     let closed = false;
-    const settled = await Promise.race([this.running?.then(() => true) ?? true, sleep(graceMs).then(() => false)]);
+    const grace = new AbortController(); // so a finished delivery does not leave a timer holding the process
+    const settled = await Promise.race([this.running?.then(() => true) ?? true, sleep(graceMs, grace.signal).then(() => false)]);
+    grace.abort();
     if (!settled) {
       this.ctx.warn(`connector ${this.connector.name}: delivery still retrying at shutdown; closing it (undelivered events stay in the store)`);
       await this.connector.close();
