@@ -6,6 +6,7 @@ import { ERROR_CODES } from '../../core/errors';
 import { SUBTYPES, EVENT_KINDS } from '../../core/model/event';
 import { jsonView } from '../../core/model/json-view';
 import { repoRoot } from '../helpers/paths';
+import { parseConfigText } from '../../core/config/load';
 
 const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
 
@@ -36,5 +37,13 @@ describe('README stays in sync with the code', () => {
     assert.equal(blocks.length, 2, 'two code blocks in "Set up"');
     assert.match(blocks[0]!, /^npm ci && npx fsfault watch/);
     assert.equal(blocks[1], 'npm test');
+  });
+
+  it('the configuration example is a valid config', () => {
+    const yaml = /## Configuration[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(yaml, 'README has a yaml block under Configuration');
+    const c = parseConfigText(yaml, 'README.md', { KAFKA_BROKERS: 'b:9092', KAFKA_PASSWORD: 'p', REGISTRY_PASSWORD: 'r' });
+    assert.equal(c.kafka?.topic, 'fs-errors');
+    assert.equal(c.avroFiles?.codec, 'deflate');
   });
 });
