@@ -99,6 +99,35 @@ export interface FsEvent<B extends Blob = Blob> {
   death: DeathDetail | null;
 }
 
+/**
+ * An event the core makes itself (LOST, SUPPRESSED): no plugin, no blob, no file. Fields not given
+ * are empty; callers set what they know.
+ */
+export function coreEvent(kind: EventKind, id: string, host: string, fs: FsIdentity, fields: Partial<FsEvent> = {}): FsEvent {
+  return {
+    id,
+    host,
+    kind,
+    fs,
+    errno: null,
+    errnoName: null,
+    count: 0,
+    firstSeen: 0,
+    lastSeen: 0,
+    sources: [],
+    subtypes: 0,
+    inode: null,
+    handleType: null,
+    handle: null,
+    path: null,
+    plugin: null,
+    blob: null,
+    lost: null,
+    death: null,
+    ...fields,
+  };
+}
+
 /** What a plugin returns from classify: the event minus what the core fills in. */
 export interface EventDraft<B extends Blob = Blob> {
   /** Device short name (`loop0`) or null when the record does not say. */

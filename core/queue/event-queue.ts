@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { FsfaultError } from '../errors';
-import type { FsEvent } from '../model/event';
+import { coreEvent, type FsEvent } from '../model/event';
 import { fsKey } from '../model/fs-key';
 import { Entry, Fifo } from './fifo';
 import { mergeFields } from './merge-fields';
@@ -302,11 +302,7 @@ export class EventQueue {
   }
 
   private suppressedEvent(e: FsEvent, reason: string): FsEvent {
-    return {
-      id: this.newId(),
-      host: this.host,
-      kind: 'SUPPRESSED',
-      fs: e.fs,
+    return coreEvent('SUPPRESSED', this.newId(), this.host, e.fs, {
       errno: e.errno,
       errnoName: e.errnoName,
       count: e.count,
@@ -314,15 +310,8 @@ export class EventQueue {
       lastSeen: e.lastSeen,
       sources: e.sources.slice(),
       subtypes: e.subtypes,
-      inode: null,
-      handleType: null,
-      handle: null,
-      path: null,
-      plugin: null,
-      blob: null,
-      lost: null,
       death: { reason, suppressed: e.count },
-    };
+    });
   }
 
   private lose(e: FsEvent, reason: string): PushOutcome {

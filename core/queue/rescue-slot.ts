@@ -1,4 +1,4 @@
-import type { FsEvent, FsIdentity } from '../model/event';
+import { coreEvent, type FsEvent, type FsIdentity } from '../model/event';
 import { Entry } from './fifo';
 import { addSource } from './merge-fields';
 import type { RescueCaps } from './queue-types';
@@ -28,27 +28,7 @@ export class RescueSlot {
     private readonly caps: RescueCaps,
     host: string,
   ) {
-    this.ev = {
-      id: '',
-      host,
-      kind: 'LOST',
-      fs: { type: UNATTRIBUTED, device: null, majorMinor: null, fsid: null, uuid: null, mountPoint: null },
-      errno: null,
-      errnoName: null,
-      count: 0,
-      firstSeen: 0,
-      lastSeen: 0,
-      sources: [],
-      subtypes: 0,
-      inode: null,
-      handleType: null,
-      handle: null,
-      path: null,
-      plugin: null,
-      blob: null,
-      lost: null,
-      death: null,
-    };
+    this.ev = coreEvent('LOST', '', host, { type: UNATTRIBUTED, device: null, majorMinor: null, fsid: null, uuid: null, mountPoint: null });
     this.entry = new Entry(this.ev, null);
   }
 

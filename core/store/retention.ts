@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { FsfaultError } from '../errors';
-import type { FsEvent } from '../model/event';
+import { coreEvent, type FsEvent } from '../model/event';
 
 export type RetentionPolicy = 'block' | 'drop-oldest';
 
@@ -69,31 +69,16 @@ export function retentionLostEvent(host: string, dropped: readonly DroppedRow[],
   }
   const devices = [...byDevice.keys()];
   const single = devices.length === 1 && devices[0] !== '*' ? devices[0]! : null;
-  return {
-    id: randomUUID(),
-    host,
-    kind: 'LOST',
-    fs: { type: '*', device: single, majorMinor: null, fsid: null, uuid: null, mountPoint: null },
-    errno: null,
-    errnoName: null,
+  return coreEvent('LOST', randomUUID(), host, { type: '*', device: single, majorMinor: null, fsid: null, uuid: null, mountPoint: null }, {
     count: dropped.length,
     firstSeen: Number.isFinite(first) ? first : nowUs,
     lastSeen: last || nowUs,
-    sources: [],
-    subtypes: 0,
-    inode: null,
-    handleType: null,
-    handle: null,
-    path: null,
-    plugin: null,
-    blob: null,
     lost: {
       byFilesystem: [...byDevice].map(([device, count]) => ({ device, count })),
       errnos: [...errnos],
       reasons: [{ reason: RETENTION_DROP_REASON, count: dropped.length }],
     },
-    death: null,
-  };
+  });
 }
 
 export function storeFullError(where: string, usedBytes: number, neededBytes: number, maxBytes: number, unconfirmedFrom: number): FsfaultError {
