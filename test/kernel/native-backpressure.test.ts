@@ -11,6 +11,7 @@ import { createWatcher } from '../../native/index';
 import type { Watcher } from '../../native/types';
 import { LoopFsPool, requireKernelPrereqs } from '../helpers/loopfs';
 import { Collector, until } from './native-collector';
+import { oldestKmsgSeq } from '../helpers/kmsg-ring';
 
 const DEVKMSG = '/proc/sys/kernel/printk_devkmsg'; // see native-kmsg.test.ts for why not setSysctl
 let devkmsgBefore: string | undefined;
@@ -21,22 +22,6 @@ function blockJsThread(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-function oldestSeq(): number {
-  const fd = fs.openSync('/dev/kmsg', fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  try {
-    const buf = Buffer.alloc(8192);
-    for (;;) {
-      try {
-        const n = fs.readSync(fd, buf, 0, buf.length, null);
-        return Number(buf.subarray(0, n).toString('latin1').split(',')[1]);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 before(() => {
   requireKernelPrereqs(['mkfs.ext4', 'losetup', 'mount', 'umount']);
@@ -83,13 +68,13 @@ test('a busy JS thread stops the reader after maxPendingBatches+1 batches; the o
   const filler = 'y'.repeat(400);
   let n = 0;
   try {
-    while (n < 3001 || oldestSeq() <= heldSeq + 1) {
+    while (n < 3001 || oldestKmsgSeq() <= heldSeq + 1) {
       for (let i = 0; i < 500; i++) fs.writeSync(fd, `<7>fsfault-native-bp flood ${n++} ${filler}\n`);
     }
   } finally {
     fs.closeSync(fd);
   }
-  const oldest = oldestSeq();
+  const oldest = oldestKmsgSeq();
 
   const loss = await c.waitFor('the overrun loss', (r): r is LossRecord => r.source === 'loss', 10_000);
   assert.equal(loss.count, oldest - heldSeq - 1);

@@ -11,6 +11,7 @@ import { createWatcher } from '../../native/index';
 import type { Watcher } from '../../native/types';
 import { LoopFsPool, requireKernelPrereqs } from '../helpers/loopfs';
 import { Collector, sleep, until } from './native-collector';
+import { floodKmsgPast, oldestKmsgSeq } from '../helpers/kmsg-ring';
 
 let pool: LoopFsPool;
 const watchers: Watcher[] = [];
@@ -28,39 +29,7 @@ function watch(c: Collector, start: 'end' | 'oldest' | { afterSeq: number }): Wa
   return w;
 }
 
-/** Sequence number of the oldest record still in the ring (a fresh fd starts there). */
-function oldestSeq(): number {
-  const fd = fs.openSync('/dev/kmsg', fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  try {
-    const buf = Buffer.alloc(8192);
-    for (;;) {
-      try {
-        const n = fs.readSync(fd, buf, 0, buf.length, null);
-        return Number(buf.subarray(0, n).toString('latin1').split(',')[1]);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
-/** Write userspace records (facility LOG_USER) until the ring no longer holds seq `keep`; returns how many. */
-function floodPast(keep: number, minLines: number): number {
-  const fd = fs.openSync('/dev/kmsg', 'w');
-  const filler = 'x'.repeat(400);
-  let n = 0;
-  try {
-    while (n < minLines || oldestSeq() <= keep) {
-      for (let i = 0; i < 500; i++) fs.writeSync(fd, `<7>fsfault-native-kmsg flood ${n++} ${filler}\n`);
-      if (n > 200_000) throw new Error(`the kernel ring still holds seq ${keep} after ${n} lines: is the ring that big?`);
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return n;
-}
 
 /** Waits until the reader has consumed everything up to `seq`. */
 async function caughtUp(w: Watcher, seq: number): Promise<void> {
@@ -143,8 +112,8 @@ test('overrun while paused: one LossRecord whose count is the exact sequence gap
   w.pause();
   const a = w.lastKmsgSeq()!;
   const s0 = w.stats();
-  const lines = floodPast(a + 1, 3001);
-  const oldest = oldestSeq();
+  const lines = floodKmsgPast(a + 1, 'fsfault-native-kmsg', 3001);
+  const oldest = oldestKmsgSeq();
   w.resume();
   const loss = await c.waitFor('the kmsg overrun loss', isLoss, 10_000);
   assert.equal(loss.origin, 'kmsg');
@@ -180,9 +149,9 @@ test('afterSeq: records up to it are skipped, nothing is lost while it is still 
 });
 
 test('afterSeq older than the ring: the first thing delivered is a loss of exactly the overwritten records', async () => {
-  const s = oldestSeq();
-  floodPast(s + 10, 3001);
-  const oldest = oldestSeq();
+  const s = oldestKmsgSeq();
+  floodKmsgPast(s + 10, 'fsfault-native-kmsg', 3001);
+  const oldest = oldestKmsgSeq();
   const c = new Collector();
   const w = watch(c, { afterSeq: s });
   const loss = await c.waitFor('the resume gap', isLoss, 10_000);

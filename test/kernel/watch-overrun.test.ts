@@ -5,9 +5,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import { LoopFsPool, requireKernelPrereqs } from '../helpers/loopfs';
 import { setKernelSetting, WatchHarness } from '../helpers/watch-harness';
+import { floodKmsgPast, oldestKmsgSeq } from '../helpers/kmsg-ring';
 
 let pool: LoopFsPool;
 let h: WatchHarness | undefined;
@@ -24,39 +24,7 @@ after(async () => {
   assert.deepEqual(pool.cleanup(), [], 'cleanup');
 });
 
-/** Sequence number of the oldest record the ring still holds (a fresh reader starts there). */
-function oldestSeq(): number {
-  const fd = fs.openSync('/dev/kmsg', fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  try {
-    const buf = Buffer.alloc(8192);
-    for (;;) {
-      try {
-        const n = fs.readSync(fd, buf, 0, buf.length, null);
-        return Number(buf.subarray(0, n).toString('latin1').split(',')[1]);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
-/** Write userspace records (level 7: not on the console) until the ring has dropped seq `keep`. */
-function floodPast(keep: number): number {
-  const fd = fs.openSync('/dev/kmsg', 'w');
-  const filler = 'x'.repeat(400);
-  let n = 0;
-  try {
-    while (oldestSeq() <= keep) {
-      for (let i = 0; i < 500; i++) fs.writeSync(fd, `<7>fsfault-watch-overrun flood ${n++} ${filler}\n`);
-      if (n > 200_000) throw new Error(`the kernel ring still holds seq ${keep} after ${n} lines`);
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-  return n;
-}
 
 test('a ring overrun while paused is one LOST kmsg-overrun whose count is the sequence gap', async () => {
   const lf = pool.create('ext4');
@@ -66,8 +34,8 @@ test('a ring overrun while paused is one LOST kmsg-overrun whose count is the se
   w.pause();
   const last = w.lastKmsgSeq();
   assert.notEqual(last, null, 'the watcher knows where it stopped');
-  const lines = floodPast(last!);
-  const oldest = oldestSeq();
+  const lines = floodKmsgPast(last!, 'fsfault-watch-overrun');
+  const oldest = oldestKmsgSeq();
   w.resume();
   const gap = oldest - last! - 1;
   await h.waitFor('the kmsg-overrun loss', (evs) => evs.some((e) => e.kind === 'LOST' && e.lost!.reasons.some((r) => r.reason === 'kmsg-overrun')));
