@@ -11,6 +11,7 @@ import { PluginRegistry } from './plugins/registry';
 import { composeSchema, type ComposedSchema } from './schema/compose';
 import { EventCodec } from './schema/codec';
 import { EventQueue } from './queue/event-queue';
+import type { QueueHooks } from './queue/queue-types';
 import type { FsEvent } from './model/event';
 import { MountTable } from './pipeline/mount-table';
 import { Classifier } from './pipeline/classifier';
@@ -49,6 +50,21 @@ export interface ContainerParts {
   onMount?: (action: 'mounted' | 'unmounted' | 'remounted', device: string) => void;
 }
 
+/** The queue's plugin callbacks: each event goes to the plugin named by `event.plugin`. */
+export function queueHooks(registry: PluginRegistry): QueueHooks {
+  const plugin = (e: FsEvent) => (e.plugin === null ? undefined : registry.get(e.plugin));
+  return {
+    mergeKey: (e) => plugin(e)?.mergeKey(e) ?? null,
+    // A throwing merge is counted by the queue, which then keeps the event unmerged.
+    merge: (into, from) => {
+      const p = plugin(into);
+      if (!p || into.blob === null || from.blob === null) return into.blob ?? from.blob ?? {};
+      return p.merge(into.blob, from.blob);
+    },
+    terminal: (e) => plugin(e)?.terminal(e) ?? null,
+  };
+}
+
 /** The container with every part bound; nothing is constructed until asked for. */
 export function buildContainer(parts: ContainerParts): Container {
   const c = new Container();
@@ -71,24 +87,13 @@ export function buildContainer(parts: ContainerParts): Container {
     .inSingletonScope();
   c.bind(TOKENS.Queue)
     .toDynamicValue((ctx) => {
-      const registry = ctx.get<PluginRegistry>(TOKENS.PluginRegistry);
       const codec = ctx.get<EventCodec>(TOKENS.Codec);
-      const plugin = (e: FsEvent) => (e.plugin === null ? undefined : registry.get(e.plugin));
       return new EventQueue({
         budgetBytes: parts.config.queue.budgetBytes,
         perFsMaxEvents: parts.config.queue.maxPerFilesystem,
         host: parts.config.host,
         sizeOf: (e) => codec.sizeOf(e),
-        hooks: {
-          mergeKey: (e) => plugin(e)?.mergeKey(e) ?? null,
-          // A throwing merge is counted by the queue, which then keeps the event unmerged.
-          merge: (into, from) => {
-            const p = plugin(into);
-            if (!p || into.blob === null || from.blob === null) return into.blob ?? from.blob ?? {};
-            return p.merge(into.blob, from.blob);
-          },
-          terminal: (e) => plugin(e)?.terminal(e) ?? null,
-        },
+        hooks: queueHooks(ctx.get<PluginRegistry>(TOKENS.PluginRegistry)),
       });
     })
     .inSingletonScope();

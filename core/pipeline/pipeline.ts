@@ -41,10 +41,12 @@ export interface PipelineStats {
   kmsgSeq: number | null;
   appended: number;
   storeRetries: number;
+  /** Kernel-log records folded into the previous report as continuation lines. */
+  continued: number;
 }
 
 export class Pipeline {
-  readonly stats: PipelineStats = { records: 0, kmsgSeq: null, appended: 0, storeRetries: 0 };
+  readonly stats: PipelineStats = { records: 0, kmsgSeq: null, appended: 0, storeRetries: 0, continued: 0 };
   private consumer: Promise<void> | null = null;
   private stopping = false;
   private pending: FsEvent[] = [];
@@ -144,6 +146,7 @@ export class Pipeline {
       if (blob === null) continue;
       if (last.queued) last.event.blob = blob;
       last.seq = r.seq;
+      this.stats.continued++;
       return true;
     }
     return false;

@@ -43,7 +43,18 @@ function mountInfo(m: unknown, where: string): MountInfo {
     fsid: optStr(o, 'fsid', where),
     uuid: optStr(o, 'uuid', where),
     options: Array.isArray(o.options) ? o.options.map(String) : [],
+    ...(o.geometry === undefined || o.geometry === null ? {} : { geometry: geometryOf(o.geometry, where) }),
   };
+}
+
+function geometryOf(g: unknown, where: string): Record<string, number> {
+  if (!g || typeof g !== 'object' || Array.isArray(g)) throw bad(where, "field 'mount.geometry' must be an object of numbers");
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(g)) {
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(where, `field 'mount.geometry.${k}' must be a number (got ${JSON.stringify(v)})`);
+    out[k] = v;
+  }
+  return out;
 }
 
 /** Parse one non-empty line; `clockUs` supplies readAtUs when the line has none. */

@@ -24,6 +24,7 @@ import { EventCodec } from '../../core/schema/codec';
 import { MountTable } from '../../core/pipeline/mount-table';
 import { Classifier } from '../../core/pipeline/classifier';
 import { EventQueue } from '../../core/queue/event-queue';
+import { queueHooks } from '../../core/container';
 
 export interface ConformanceInput {
   /** Recorded raw records (mount records in them set up the context). */
@@ -60,18 +61,14 @@ function garble(r: RawRecord, seed: number): RawRecord[] {
   ];
 }
 
-function queueFor(plugin: FsPlugin, codec: EventCodec, newId: () => string): EventQueue {
+function queueFor(registry: PluginRegistry, codec: EventCodec, newId: () => string): EventQueue {
   return new EventQueue({
     budgetBytes: 64 * 1024 * 1024,
     perFsMaxEvents: 1_000_000,
     host: 'conformance',
     newId,
     sizeOf: (e) => codec.sizeOf(e),
-    hooks: {
-      mergeKey: (e) => plugin.mergeKey(e),
-      merge: (into, from) => plugin.merge(into.blob!, from.blob!),
-      terminal: (e) => plugin.terminal(e),
-    },
+    hooks: queueHooks(registry),
   });
 }
 
@@ -132,7 +129,7 @@ export function runPluginConformance(plugin: FsPlugin, input: ConformanceInput):
     it('merge laws: order does not change per-key totals; counts add up; blobs stay bounded', () => {
       const events = classifyAll().filter((e) => plugin.terminal(e) === null);
       const totals = (list: FsEvent[]) => {
-        const q = queueFor(plugin, codec, ids);
+        const q = queueFor(registry, codec, ids);
         for (const e of list) assert.notEqual(q.push(clone(e)), 'rescued');
         const out = new Map<string, number>();
         let sum = 0;
@@ -170,7 +167,7 @@ export function runPluginConformance(plugin: FsPlugin, input: ConformanceInput):
         assert.ok(typeof reason === 'string' && reason.length > 0, 'terminal reason must be a non-empty string');
       }
       if (terminal.length === 0) return;
-      const q = queueFor(plugin, codec, ids);
+      const q = queueFor(registry, codec, ids);
       const t = clone(terminal[0]!);
       assert.equal(q.push(t), 'died');
       const again = clone(events[0]!);

@@ -1,15 +1,23 @@
 /**
  * Test harness for the XFS plugin over recorded fixtures: reads them with the core's replay-line
- * reader, builds the classify context from their mount lines, and folds records into events the
- * way the core is asked to (continuation first, then classify, merge by key, stop at death).
- * It stands in for the pipeline only so unit tests can state what one recipe becomes.
+ * reader and runs them through the real core (fold), so unit tests can state what one recipe
+ * becomes; contextFor builds a classify context from the fixture's mount lines for direct
+ * classify calls.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FsEvent } from '../../core/model/event';
-import { subtypeMask } from '../../core/model/event';
-import type { ClassifyContext } from '../../core/plugin-api';
-import type { HealthRecord, KmsgRecord, MountInfo, RawRecord } from '../../core/model/raw-record';
+import type { ClassifyContext, FsPlugin } from '../../core/plugin-api';
+import type { KmsgRecord, MountInfo, RawRecord } from '../../core/model/raw-record';
+import { PluginRegistry } from '../../core/plugins/registry';
+import { MountTable } from '../../core/pipeline/mount-table';
+import { Classifier } from '../../core/pipeline/classifier';
+import { Pipeline } from '../../core/pipeline/pipeline';
+import { EventQueue } from '../../core/queue/event-queue';
+import { queueHooks } from '../../core/container';
+import { composeSchema } from '../../core/schema/compose';
+import { EventCodec } from '../../core/schema/codec';
+import { MemoryLog } from '../../core/store/memory-log';
 import { parseReplayLine } from '../../core/sources/replay-line';
 import type { XfsBlob } from '../../plugins/xfs';
 import { xfsPlugin } from '../../plugins/xfs';
@@ -39,82 +47,38 @@ export function contextFor(records: RawRecord[], geometry: Record<string, number
 }
 
 export interface Folded {
+  /** ERROR and DIED events as the core queue hands them to the store. */
   events: FsEvent<XfsBlob>[];
+  /** The death reason, when a DIED event came out. */
   died: string | null;
-  /** Records that became nothing (info, orphan continuation, non-XFS). */
+  /** Records no plugin claimed (info lines, orphan continuations, non-XFS lines). */
   ignored: number;
+  /** Records folded into the report before them (hex dumps, advice). */
   continued: number;
 }
 
-/** What the core is asked to pass: only the sick bits a probe found newly set. */
-export function newlySick(r: HealthRecord, seen: Map<string, number>): HealthRecord {
-  if (r.failure !== null) return r;
-  const k = `${r.device}|${r.scope}|${r.index}`;
-  const before = seen.get(k) ?? 0;
-  seen.set(k, before | r.sick);
-  return { ...r, sick: r.sick & ~before };
-}
-
-/** Classify and merge a whole recording; after a terminal event, later errors are only counted. */
-export function fold(records: RawRecord[], ctx: ClassifyContext): Folded {
-  const out: Folded = { events: [], died: null, ignored: 0, continued: 0 };
-  const byKey = new Map<string, FsEvent<XfsBlob>>();
-  let last: FsEvent<XfsBlob> | null = null;
-  let lastSeq = -2;
-  const seen = new Map<string, number>();
-  for (const r of records) {
-    if (r.source === 'kmsg' && last && r.seq === lastSeq + 1) {
-      const blob = xfsPlugin.continuation(r, last);
-      if (blob) {
-        last.blob = blob;
-        lastSeq = r.seq;
-        out.continued++;
-        continue;
-      }
-    }
-    const d = xfsPlugin.classify(r.source === 'ioctl' ? newlySick(r, seen) : r, ctx);
-    if (!d) {
-      out.ignored++;
-      continue;
-    }
-    if (out.died) continue; // suppressed after death
-    const e: FsEvent<XfsBlob> = {
-      id: String(out.events.length),
-      host: 'test',
-      kind: 'ERROR',
-      fs: { type: 'xfs', device: d.device, majorMinor: null, fsid: d.fsid ?? null, uuid: null, mountPoint: null },
-      errno: d.errno === null ? null : Math.abs(d.errno),
-      errnoName: null,
-      count: d.count,
-      firstSeen: d.timeUs,
-      lastSeen: d.timeUs,
-      sources: [d.source],
-      subtypes: subtypeMask(d.subtypes),
-      inode: d.inode ?? null,
-      handleType: d.handleType ?? null,
-      handle: d.handle ?? null,
-      path: d.path ?? null,
-      plugin: 'xfs',
-      blob: d.blob,
-      lost: null,
-      death: null,
-    };
-    const key = xfsPlugin.mergeKey(e);
-    const into = key === null ? undefined : byKey.get(`${d.device}|${key}`);
-    if (into) {
-      into.blob = xfsPlugin.merge(into.blob!, e.blob!);
-      into.count += e.count;
-      into.subtypes |= e.subtypes;
-      last = into;
-    } else {
-      out.events.push(e);
-      if (key !== null) byKey.set(`${d.device}|${key}`, e);
-      last = e;
-    }
-    if (r.source === 'kmsg') lastSeq = r.seq;
-    out.died = xfsPlugin.terminal(last);
-  }
-  return out;
+/**
+ * A whole recording through the real core — classifier, pipeline (continuation lines, health
+ * diffs, mount geometry), core queue with the plugin's merge and died rules — taking everything
+ * at the end, as the store would.
+ */
+export function fold(records: RawRecord[]): Folded {
+  const registry = new PluginRegistry([xfsPlugin as unknown as FsPlugin]);
+  const mounts = new MountTable();
+  let n = 0;
+  const ids = () => String(n++);
+  const classifier = new Classifier(registry, mounts, 'test', ids);
+  const codec = new EventCodec(composeSchema(registry.all()));
+  const queue = new EventQueue({ budgetBytes: 64 * 1024 * 1024, perFsMaxEvents: 1_000_000, host: 'test', newId: ids, sizeOf: (e) => codec.sizeOf(e), hooks: queueHooks(registry) });
+  const pipeline = new Pipeline([], classifier, mounts, queue, new MemoryLog(codec), [], { lingerMs: 0, warn: () => undefined });
+  pipeline.ingest(records);
+  const taken = queue.take() as FsEvent<XfsBlob>[];
+  return {
+    events: taken.filter((e) => e.kind === 'ERROR' || e.kind === 'DIED'),
+    died: taken.find((e) => e.kind === 'DIED')?.death?.reason ?? null,
+    ignored: classifier.counters.unclaimed,
+    continued: pipeline.stats.continued,
+  };
 }
 
 /** A kernel (facility 0) kmsg record with this text, as the replay reader would build it. */

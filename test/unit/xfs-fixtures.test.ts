@@ -14,7 +14,7 @@ test('every fixture line is read by the core reader and either classified, conti
   for (const name of FIXTURES) {
     const recs = loadFixture(name);
     assert.equal(recs[0]!.source, 'mount', `${name}: mount line first`);
-    const f = fold(recs, contextFor(recs));
+    const f = fold(recs);
     for (const r of recs) {
       if (r.source !== 'kmsg') continue;
       // hex-dump lines never become events of their own
@@ -28,7 +28,7 @@ test('every fixture line is read by the core reader and either classified, conti
 
 test('xfs-shutdown: one terminal event, reason user, the advisory folded in; EIO probe is no event', () => {
   const recs = loadFixture('shutdown');
-  const f = fold(recs, contextFor(recs));
+  const f = fold(recs);
   assert.equal(f.events.length, 1);
   const [e] = f.events;
   assert.equal(e!.blob!.messageType, 'shutdown');
@@ -42,7 +42,7 @@ test('xfs-shutdown: one terminal event, reason user, the advisory folded in; EIO
 
 test('xfs-inode: a dinode verifier in AG1 and a cluster verifier in AG2, each read twice, dumps folded', () => {
   const recs = loadFixture('inode');
-  const f = fold(recs, contextFor(recs));
+  const f = fold(recs);
   const dinode = f.events.find((e) => e.blob!.structure === 'dinode')!;
   const cluster = f.events.find((e) => e.blob!.structure === 'xfs_inode')!;
   assert.equal(f.events.length, 2);
@@ -64,7 +64,7 @@ test('xfs-inode: a dinode verifier in AG1 and a cluster verifier in AG2, each re
 test('xfs-dirblock: seven ls/find rounds over one bad block give three events with large counts', () => {
   const recs = loadFixture('dirblock');
   const kmsgErrors = recs.filter((r) => r.source === 'kmsg' && r.text.startsWith('XFS (') && /Metadata|metadata I\/O/.test(r.text)).length;
-  const f = fold(recs, contextFor(recs));
+  const f = fold(recs);
   assert.equal(f.events.length, 3);
   const reada = f.events.find((e) => e.blob!.readahead)!;
   const crc = f.events.find((e) => e.errno === 74)!;
@@ -83,7 +83,7 @@ test('xfs-dirblock: seven ls/find rounds over one bad block give three events wi
 
 test('xfs-eio: write-back failures beyond the shrunk device merge per AG, then the unmount shutdown kills it', () => {
   const recs = loadFixture('eio');
-  const f = fold(recs, contextFor(recs));
+  const f = fold(recs);
   assert.equal(f.died, 'shutdown: metadata-io-error');
   const blockAg2 = f.events.find((e) => e.blob!.messageType === 'block-io' && e.blob!.agno === 2)!;
   const blockAg3 = f.events.find((e) => e.blob!.messageType === 'block-io' && e.blob!.agno === 3)!;
