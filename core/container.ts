@@ -83,7 +83,9 @@ export function buildContainer(parts: ContainerParts): Container {
     .inSingletonScope();
   c.bind(TOKENS.MountTable).toConstantValue(new MountTable());
   c.bind(TOKENS.Classifier)
-    .toDynamicValue((ctx) => new Classifier(ctx.get(TOKENS.PluginRegistry), ctx.get(TOKENS.MountTable), parts.config.host))
+    .toDynamicValue(
+      (ctx) => new Classifier(ctx.get(TOKENS.PluginRegistry), ctx.get(TOKENS.MountTable), parts.config.host, undefined, (e) => warn(`[${e.code}] ${e.message}`)),
+    )
     .inSingletonScope();
   c.bind(TOKENS.Queue)
     .toDynamicValue((ctx) => {

@@ -4,6 +4,7 @@
  * the filesystem's type. Every plugin call is wrapped: a throwing plugin is counted, never fatal.
  */
 import { randomUUID } from 'node:crypto';
+import { FsfaultError } from '../errors';
 import { errnoName } from '../model/errno';
 import { subtypeMask, type FsEvent, type EventDraft } from '../model/event';
 import type { RawRecord } from '../model/raw-record';
@@ -27,6 +28,8 @@ export class Classifier {
     private readonly mounts: MountTable,
     private readonly host: string,
     private readonly newId: () => string = randomUUID,
+    /** Told about plugin failures (the first, then every 1000th), as PLUGIN_FAILED errors. */
+    private readonly onPluginError?: (err: FsfaultError) => void,
   ) {
     this.ctx = {
       mountByDevice: (d) => mounts.byDevice(d),
@@ -79,9 +82,17 @@ export class Classifier {
   }
 
   pluginFailed(plugin: FsPlugin | string, fn: string, e: unknown): void {
-    this.counters.pluginErrors++;
+    const n = ++this.counters.pluginErrors;
     const name = typeof plugin === 'string' ? plugin : plugin.meta.name;
     this.counters.lastPluginError = `${name}.${fn}: ${(e as Error)?.message ?? String(e)}`;
+    if (this.onPluginError && (n === 1 || n % 1000 === 0)) {
+      this.onPluginError(
+        new FsfaultError('PLUGIN_FAILED', `plugin ${name}: ${fn} threw (${n} plugin failure${n === 1 ? '' : 's'} so far; the record is counted, not lost silently): ${(e as Error)?.message ?? String(e)}`, {
+          cause: e,
+          details: { plugin: name, function: fn, failures: n },
+        }),
+      );
+    }
   }
 
   private toEvent(plugin: FsPlugin, d: EventDraft): FsEvent {

@@ -106,16 +106,30 @@ export class Pipeline {
         case 'ioctl': {
           const fresh = this.health.newlySick(r);
           if (fresh === null) continue;
-          const e = this.classifier.classify(fresh);
+          const e = this.classify(fresh);
           if (e) this.push(e, null);
           continue;
         }
         default:
           break;
       }
-      const e = this.classifier.classify(r);
+      const e = this.classify(r);
       if (e) this.push(e, r.source === 'kmsg' ? r.seq : null);
     }
+  }
+
+  /**
+   * A record whose plugin threw and that no other plugin claimed may have been an error nobody
+   * can describe now: it is counted in the rescue event (reason `plugin-failed`), never dropped.
+   */
+  private classify(r: RawRecord): FsEvent | null {
+    const failuresBefore = this.classifier.counters.pluginErrors;
+    const e = this.classifier.classify(r);
+    if (!e && this.classifier.counters.pluginErrors > failuresBefore) {
+      const device = 'device' in r && typeof r.device === 'string' ? r.device : null;
+      this.queue.reportLoss({ reason: 'plugin-failed', count: 1, device, timeUs: r.readAtUs, fs: device ? this.mounts.identity('*', device) : null });
+    }
+    return e;
   }
 
   private push(e: FsEvent, kmsgSeq: number | null): void {
