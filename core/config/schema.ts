@@ -123,6 +123,8 @@ export const Config = z
     stdout: StdoutConfig.default({}),
     kafka: KafkaConfig.optional(),
     avroFiles: AvroFilesConfig.optional(),
+    /** Serve /metrics, /healthz and /readyz on HOST:PORT (e.g. 127.0.0.1:9464). */
+    metrics: z.object({ listen: z.string().min(1) }).strict().optional(),
   })
   .strict();
 

@@ -10,6 +10,7 @@ import { fsKey } from '../model/fs-key';
 import type { KmsgRecord, MountInfo, RawRecord } from '../model/raw-record';
 import type { Blob } from '../model/event';
 import { HealthDiff } from './health-diff';
+import type { MetricsSnapshot } from '../metrics/exposition';
 import type { EventQueue } from '../queue/event-queue';
 import type { EventLog } from '../store/types';
 import type { Source } from '../sources/source';
@@ -268,6 +269,22 @@ export class Pipeline {
       }
       await p.stop();
     }
+  }
+
+  /** Every counter in one snapshot, for the metrics endpoint. */
+  metrics(): MetricsSnapshot {
+    return {
+      queue: this.queue.counters(),
+      pipeline: { ...this.stats },
+      classifier: { ...this.classifier.counters },
+      pumps: this.pumps.map((p) => ({ ...p.stats })),
+      storeHeadOffset: this.log.headOffset(),
+    };
+  }
+
+  /** Running, not stopping, and no connector stopped with an error. */
+  ready(): boolean {
+    return this.consumer !== null && !this.stopping && this.connectorError() === null;
   }
 
   /** First connector error, if a connector stopped for good. */

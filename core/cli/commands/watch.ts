@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import { AvroFilesConfig, KafkaConfig, type Config } from '../../config/schema';
 import { connectorsFor } from '../connectors';
+import { startMetricsServer, type MetricsServer } from '../../metrics/server';
 import { XfsHealthProbe } from '../../sources/probes/xfs-health-probe';
 import { FsfaultError } from '../../errors';
 import { buildContainer, TOKENS } from '../../container';
@@ -39,6 +40,7 @@ export interface WatchOptions {
   kafka?: string;
   topic?: string;
   registry?: string[];
+  metrics?: string;
 }
 
 export function watchConfig(opts: WatchOptions, io: CliIo): Config {
@@ -50,6 +52,7 @@ export function watchConfig(opts: WatchOptions, io: CliIo): Config {
   if (opts.json) config.stdout.format = 'json';
   if (opts.plugin?.length) config.plugins = [...config.plugins, ...opts.plugin];
   if (opts.avroDir) config.avroFiles = AvroFilesConfig.parse({ ...config.avroFiles, dir: opts.avroDir });
+  if (opts.metrics) config.metrics = { listen: opts.metrics };
   if (opts.kafka || opts.topic || opts.registry) {
     const brokers = opts.kafka ? opts.kafka.split(',').map((b) => b.trim()).filter(Boolean) : config.kafka?.brokers;
     if (!brokers?.length) throw new FsfaultError('CLI_BAD_ARGUMENT', '--topic/--registry need --kafka BROKERS (or kafka.brokers in the config)');
@@ -93,8 +96,10 @@ export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSign
   // Promises alone do not keep node running: without this a stuck drain would end the process
   // silently with exit code 0 instead of hanging visibly.
   const keepAlive = setInterval(() => undefined, 1 << 30);
+  let metrics: MetricsServer | null = null;
   try {
     await pipeline.start();
+    if (config.metrics) metrics = await startMetricsServer(config.metrics.listen, () => pipeline.metrics(), () => pipeline.ready());
     if (opts.once) {
       await Promise.race([pipeline.drain(), new Promise<void>((r) => signal?.addEventListener('abort', () => r(), { once: true }))]);
     } else {
@@ -108,6 +113,7 @@ export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSign
     await pipeline.stop();
     assertNoConnectorError(pipeline);
   } finally {
+    await metrics?.close();
     clearInterval(keepAlive);
     log.close();
   }
@@ -128,6 +134,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--kafka <brokers>', 'also publish to Kafka (comma-separated bootstrap brokers)')
     .option('--topic <topic>', 'Kafka topic (default fs-errors)')
     .option('--registry <url>', 'Confluent schema registry URL (repeatable for fail-over)', (v: string, acc: string[] = []) => [...acc, v])
+    .option('--metrics <host:port>', 'serve Prometheus /metrics, /healthz and /readyz there (e.g. 127.0.0.1:9464)')
     .option('--no-store', 'do not keep events in the local store (memory only)')
     .option('--no-stdout', 'do not print events')
     .action(async (opts: WatchOptions) => {

@@ -1,0 +1,52 @@
+/**
+ * The metrics endpoint of `fsfault watch --metrics ADDR`: `/metrics` (Prometheus text), `/healthz`
+ * (the process serves) and `/readyz` (the pipeline runs and no connector stopped with an error).
+ * Plain node:http: a scrape target needs nothing more.
+ */
+import * as http from 'node:http';
+import { FsfaultError } from '../errors';
+import { exposition, type MetricsSnapshot } from './exposition';
+
+export interface MetricsServer {
+  /** The address actually bound (port 0 picks a free one). */
+  address: { host: string; port: number };
+  close(): Promise<void>;
+}
+
+export function parseListen(addr: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(addr.trim()) ?? /^()()(\d{1,5})$/.exec(addr.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new FsfaultError('CLI_BAD_ARGUMENT', `metrics address '${addr}' is not HOST:PORT (e.g. 127.0.0.1:9464)`);
+  return { host: m[1] || m[2] || '127.0.0.1', port };
+}
+
+export async function startMetricsServer(listen: string, snapshot: () => MetricsSnapshot, ready: () => boolean): Promise<MetricsServer> {
+  const { host, port } = parseListen(listen);
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET') {
+      res.writeHead(405).end();
+    } else if (path === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(exposition(snapshot()));
+    } else if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    } else if (path === '/readyz') {
+      const ok = ready();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ready\n' : 'not ready\n');
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(new FsfaultError('CLI_BAD_ARGUMENT', `cannot listen for metrics on ${listen}: ${e.code ?? e.message}`, { cause: e })),
+    );
+    server.listen(port, host, () => resolve());
+  });
+  server.unref();
+  const a = server.address() as { address: string; port: number };
+  return {
+    address: { host: a.address, port: a.port },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}

@@ -1,0 +1,69 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { buildContainer, TOKENS } from '../../core/container';
+import { validateConfig } from '../../core/config/load';
+import { MemoryLog } from '../../core/store/memory-log';
+import type { Pipeline } from '../../core/pipeline/pipeline';
+import { ReplaySource } from '../../core/sources/replay-source';
+import { createStdoutConnector } from '../../connectors/stdout/stdout-connector';
+import { startMetricsServer, parseListen } from '../../core/metrics/server';
+import { isFsfaultError } from '../../core/errors';
+import { examplePlugin } from '../../plugins/example';
+import { fixturesDir, repoRoot } from '../helpers/paths';
+import { runCli } from '../helpers/cli';
+import { PassThrough } from 'node:stream';
+
+function sample(text: string, name: string, labels = ''): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
+  assert.ok(line, `no sample ${name}${labels} in:\n${text}`);
+  return Number(line.split(' ')[1]);
+}
+
+describe('metrics endpoint', () => {
+  it('serves the counters of a real pipeline run; the accounting identity holds from outside', async () => {
+    const sink = new PassThrough();
+    sink.resume();
+    const c = buildContainer({
+      config: validateConfig({ host: 't', queue: { lingerMs: 0 } }),
+      plugins: [examplePlugin],
+      log: (_s, codec) => new MemoryLog(codec),
+      sources: [new ReplaySource(path.join(fixturesDir, 'example-basic.jsonl'))],
+      connectors: [createStdoutConnector({ format: 'json', out: sink })],
+      warn: () => undefined,
+    });
+    const pipeline = c.get<Pipeline>(TOKENS.Pipeline);
+    await pipeline.start();
+    const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.ready());
+    try {
+      await pipeline.drain();
+      const base = `http://127.0.0.1:${server.address.port}`;
+      const res = await fetch(`${base}/metrics`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+      const text = await res.text();
+      const paths = ['emitted', 'merged', 'rescued', 'suppressed', 'died'].map((p) => sample(text, 'fsfault_input_events_total', `{path="${p}"}`));
+      assert.equal(paths.reduce((a, b) => a + b, 0), 7, 'seven classified events, each on one path');
+      assert.equal(sample(text, 'fsfault_input_events_total', '{path="died"}'), 1);
+      assert.equal(sample(text, 'fsfault_upstream_lost_total'), 12);
+      assert.equal(sample(text, 'fsfault_connector_lag_events', '{connector="stdout"}'), 0);
+      assert.equal(sample(text, 'fsfault_connector_up', '{connector="stdout"}'), 1);
+      assert.equal((await fetch(`${base}/healthz`)).status, 200);
+      assert.equal((await fetch(`${base}/readyz`)).status, 200);
+      assert.equal((await fetch(`${base}/nope`)).status, 404);
+      await pipeline.stop();
+      assert.equal((await fetch(`${base}/readyz`)).status, 503, 'not ready once stopping');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses a bad address with a clear error', () => {
+    assert.deepEqual(parseListen('127.0.0.1:9464'), { host: '127.0.0.1', port: 9464 });
+    assert.deepEqual(parseListen('[::1]:9'), { host: '::1', port: 9 });
+    assert.throws(() => parseListen('localhost'), (e: unknown) => isFsfaultError(e, 'CLI_BAD_ARGUMENT'));
+    const r = runCli(['watch', '--replay', path.join(repoRoot, 'examples', 'ext4-trigger.jsonl'), '--once', '--no-store', '--metrics', 'nope:99999']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /metrics address 'nope:99999' is not HOST:PORT/);
+  });
+});
