@@ -57,11 +57,18 @@ export class LoopFsPool {
     const image = path.join(this.dir, `${name}.img`);
     const mountPoint = path.join(this.dir, `${name}.mnt`);
     fs.mkdirSync(mountPoint);
-    fs.closeSync(fs.openSync(image, 'w'));
-    fs.truncateSync(image, (opts.sizeMiB ?? (fsType === 'xfs' ? 320 : 64)) * 1024 * 1024);
-    if (fsType === 'ext4') sh('mkfs.ext4', ['-q', '-F', ...(opts.mkfsArgs ?? []), image]);
-    else sh('mkfs.xfs', ['-q', '-f', ...(opts.mkfsArgs ?? []), image]);
-    opts.prepare?.(image);
+    try {
+      fs.closeSync(fs.openSync(image, 'w'));
+      fs.truncateSync(image, (opts.sizeMiB ?? (fsType === 'xfs' ? 320 : 64)) * 1024 * 1024);
+      if (fsType === 'ext4') sh('mkfs.ext4', ['-q', '-F', ...(opts.mkfsArgs ?? []), image]);
+      else sh('mkfs.xfs', ['-q', '-f', ...(opts.mkfsArgs ?? []), image]);
+      opts.prepare?.(image);
+    } catch (e) {
+      // Nothing is attached yet: remove what was made so the next create() starts clean.
+      fs.rmSync(image, { force: true });
+      fs.rmSync(mountPoint, { recursive: true, force: true });
+      throw e;
+    }
     const loopDev = sh('losetup', ['--find', '--show', image]).trim();
     const lf: LoopFs = { image, loopDev, device: path.basename(loopDev), mountPoint, fsType };
     this.mounts.push(lf);
@@ -119,7 +126,12 @@ export class LoopFsPool {
       }
     }
     this.mounts.length = 0;
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    try {
+      fs.rmSync(this.dir, { recursive: true, force: true });
+    } catch (e) {
+      // A damaged filesystem image can fail the removal (ENOMEM reading it): report, never throw.
+      problems.push(`could not remove ${this.dir}: ${(e as Error).message}`);
+    }
     return problems;
   }
 }
