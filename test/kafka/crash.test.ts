@@ -16,7 +16,9 @@ import { ext4Test, schemaWith, mixedEvents } from './helpers/events';
 import { readTopic, offsetCensus, randomTopic } from './helpers/topic';
 
 const HOST = 'host-crash';
-const EVENTS = 3000;
+// Enough events that ten kills 50–300 ms after start all land mid-stream even on a fast, idle
+// machine (a run delivers a few thousand events per second with 5-event batches).
+const EVENTS = 20_000;
 const KILLS = 10;
 const CHILD = path.join(__dirname, 'helpers', 'crash-child.js');
 
@@ -69,7 +71,7 @@ for (const version of KAFKA_VERSIONS) {
       let midStream = 0;
       let resumedFromTopic = 0;
       for (let k = 0; k < KILLS; k++) {
-        const r = await runChild(args, 100 + Math.floor(Math.random() * 500));
+        const r = await runChild(args, 50 + Math.floor(Math.random() * 250));
         if (r.killed && !r.done) midStream++;
         if (/already in the topic/.test(r.stderr)) resumedFromTopic++;
       }
