@@ -1,5 +1,5 @@
 /**
- * The kernel log ring, as kernel tests need to see it: the oldest sequence number it still holds,
+ * The kernel log ring, as kernel tests need to see it: the oldest and newest sequence numbers,
  * and a flood of user-space records (level 7, not on the console) that pushes a given record out,
  * to make a reader miss records on purpose. Writing needs /proc/sys/kernel/printk_devkmsg = on.
  */
@@ -16,6 +16,27 @@ export function oldestKmsgSeq(): number {
         return Number(buf.subarray(0, n).toString('latin1').split(',')[1]);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Sequence number of the newest record in the ring (reads a fresh cursor to the end). */
+export function newestKmsgSeq(): number {
+  const fd = fs.openSync('/dev/kmsg', fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const buf = Buffer.alloc(8192);
+  let last = -1;
+  try {
+    for (;;) {
+      try {
+        const n = fs.readSync(fd, buf, 0, buf.length, null);
+        last = Number(buf.toString('latin1', 0, Math.min(n, 64)).split(',')[1]);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') return last;
+        if (code !== 'EPIPE') throw e;
       }
     }
   } finally {

@@ -11,7 +11,7 @@ import { createWatcher } from '../../native/index';
 import type { Watcher } from '../../native/types';
 import { LoopFsPool, requireKernelPrereqs } from '../helpers/loopfs';
 import { Collector, sleep, until } from './native-collector';
-import { floodKmsgPast, oldestKmsgSeq } from '../helpers/kmsg-ring';
+import { floodKmsgPast, newestKmsgSeq, oldestKmsgSeq } from '../helpers/kmsg-ring';
 
 let pool: LoopFsPool;
 const watchers: Watcher[] = [];
@@ -29,7 +29,11 @@ function watch(c: Collector, start: 'end' | 'oldest' | { afterSeq: number }): Wa
   return w;
 }
 
-
+/** A record we write ourselves is the newest; its seq is what the next fresh reader ends at. */
+function newestSeq(): number {
+  fs.writeFileSync('/dev/kmsg', '<7>fsfault-native-kmsg marker\n');
+  return newestKmsgSeq();
+}
 
 /** Waits until the reader has consumed everything up to `seq`. */
 async function caughtUp(w: Watcher, seq: number): Promise<void> {
@@ -37,27 +41,6 @@ async function caughtUp(w: Watcher, seq: number): Promise<void> {
   assert.ok(ok, `reader did not reach seq ${seq} (at ${w.lastKmsgSeq()})`);
 }
 
-function newestSeq(): number {
-  // A record we write ourselves is the newest; its seq is what the next fresh reader ends at.
-  fs.writeFileSync('/dev/kmsg', '<7>fsfault-native-kmsg marker\n');
-  const fd = fs.openSync('/dev/kmsg', fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  const buf = Buffer.alloc(8192);
-  let last = -1;
-  try {
-    for (;;) {
-      try {
-        const n = fs.readSync(fd, buf, 0, buf.length, null);
-        last = Number(buf.subarray(0, n).toString('latin1').split(',')[1]);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') return last;
-        if (code !== 'EPIPE') throw e;
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 before(() => {
   requireKernelPrereqs(['mkfs.ext4', 'losetup', 'mount', 'umount']);

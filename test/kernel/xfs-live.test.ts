@@ -29,6 +29,7 @@ import { builtinPlugins } from '../../plugins';
 import type { XfsBlob } from '../../plugins/xfs';
 import { LoopFsPool, requireKernelPrereqs, sh } from '../helpers/loopfs';
 import type { LoopFs } from '../helpers/loopfs';
+import { newestKmsgSeq } from '../helpers/kmsg-ring';
 
 const LINGER_MS = 50;
 const pools: LoopFsPool[] = [];
@@ -61,26 +62,6 @@ function newPool(prefix: string): LoopFsPool {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Sequence number of the newest record in the kernel ring. */
-function newestKmsgSeq(): number {
-  const fd = fs.openSync('/dev/kmsg', fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  const buf = Buffer.alloc(8192);
-  let last = -1;
-  try {
-    for (;;) {
-      try {
-        const n = fs.readSync(fd, buf, 0, buf.length, null);
-        last = Number(buf.toString('latin1', 0, Math.min(n, 64)).split(',')[1]);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EAGAIN') return last;
-        if (code !== 'EPIPE') throw e;
-      }
-    }
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 /** The kernel log as a Source, plus the records the live source would add (mounts, probe polls). */
 class KernelLogSource implements Source {
