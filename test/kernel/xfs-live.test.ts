@@ -62,7 +62,6 @@ function newPool(prefix: string): LoopFsPool {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-
 /** The kernel log as a Source, plus the records the live source would add (mounts, probe polls). */
 class KernelLogSource implements Source {
   readonly name = 'kmsg';
