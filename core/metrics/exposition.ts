@@ -6,7 +6,7 @@
  * through core/edges/prometheus.ts together with the process defaults and fsfault_build_info.
  */
 import type { QueueCounters } from '../queue/queue-counters';
-import type { PipelineStats } from '../pipeline/pipeline';
+import type { PipelineStats } from '../pipeline/pipeline-stats';
 import type { PumpStats } from '../pipeline/connector-pump';
 import type { ClassifierCounters } from '../pipeline/classifier';
 import type { HealthProjection } from '../projections/fs-health';
