@@ -7,7 +7,7 @@
 import type { RawRecord } from '../model/raw-record';
 import { replayFileLines } from './replay-file';
 import { parseReplayLine } from './replay-line';
-import type { RecordSink, Source } from './source';
+import type { RecordSink, Source } from '../pipeline/source';
 
 /** Lines handled between two turns of the event loop. */
 const TURN = 4096;
