@@ -47,6 +47,8 @@ export interface ContainerParts {
   connectors?: readonly Connector[];
   stampSource?: SourceName;
   warn?: (message: string) => void;
+  /** Debug diagnostics (e.g. the Kafka client library's own log); absent: dropped. */
+  debug?: (message: string) => void;
   onMount?: (action: 'mounted' | 'unmounted' | 'remounted', device: string) => void;
 }
 
@@ -112,7 +114,7 @@ export function buildContainer(parts: ContainerParts): Container {
       const connectors = parts.connectors ?? [];
       const pumps = connectors.map(
         (k) =>
-          new ConnectorPump(k, log, { schema, codec, host: parts.config.host, warn }, {
+          new ConnectorPump(k, log, { schema, codec, host: parts.config.host, warn, ...(parts.debug ? { debug: parts.debug } : {}) }, {
             batchSize: k.batching?.maxEvents ?? 500,
             lingerMs: k.batching?.lingerMs ?? 0,
             retry: parts.config.kafka?.retry ?? { initialMs: 300, maxMs: 30_000, maxRetries: -1 },

@@ -100,7 +100,7 @@ export class KafkaConnector implements Connector {
       tls: this.config.tls,
       sasl: this.config.sasl,
       requestTimeoutMs: this.opts.requestTimeoutMs,
-      warn: (m) => ctx.warn(`${this.name}: ${m}`),
+      ...(ctx.debug ? { debug: (m: string) => ctx.debug?.(`${this.name}: ${m}`) } : {}),
     });
     return this.withRetry('connecting to the broker', async () => {
       await this.ensureTopic();

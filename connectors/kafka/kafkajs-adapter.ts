@@ -32,8 +32,11 @@ export interface TransportOptions {
   /** How long one produce request may take before it counts as failed (ms). */
   requestTimeoutMs?: number;
   connectionTimeoutMs?: number;
-  /** Forward kafkajs warnings/errors (stderr); kafkajs logs nothing by default here. */
-  warn?: (message: string) => void;
+  /**
+   * kafkajs's own log goes here, and only when set (fsfault --log-level debug): it repeats what the
+   * connector's one retry line already says (6 of 7 lines per broker retry), so it is quiet by default.
+   */
+  debug?: (message: string) => void;
 }
 
 export interface OutMessage {
@@ -176,8 +179,8 @@ export class KafkaTransport {
       // kafkajs' own retries are kept short: the connector runs the long, capped backoff itself and
       // re-syncs with the topic after a failure (see kafka-connector.ts).
       retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 },
-      logLevel: opts.warn ? logLevel.ERROR : logLevel.NOTHING,
-      logCreator: () => (entry) => opts.warn?.(`kafkajs ${entry.namespace}: ${entry.log.message}`),
+      logLevel: opts.debug ? logLevel.INFO : logLevel.NOTHING,
+      logCreator: () => (entry) => opts.debug?.(`kafkajs ${entry.namespace}: ${entry.log.message}`),
     };
     if (opts.tls) {
       cfg.ssl = {

@@ -16,6 +16,8 @@ export interface ConnectorContext {
   host: string;
   /** Diagnostics to stderr (never to stdout, which may carry events). */
   warn(message: string): void;
+  /** Debug diagnostics (set only when the log level is debug): e.g. a client library's own log. */
+  debug?(message: string): void;
 }
 
 export interface Connector {

@@ -24,7 +24,9 @@ import { wireLiveSource } from '../live-wiring';
 import { builtinPlugins } from '../../../plugins';
 import { openEventLog } from '../open-log';
 import { loadPluginModule } from '../../plugins/load-plugins';
-import { warnTo, type CliIo } from '../io';
+import type { CliIo } from '../io';
+import { createLogger, stderrIsJournal, LOG_LEVELS, type LogLevel } from '../../log/logger';
+import { statusLine } from '../../log/status-line';
 
 export interface WatchOptions {
   config?: string;
@@ -41,6 +43,8 @@ export interface WatchOptions {
   topic?: string;
   registry?: string[];
   metrics?: string;
+  logLevel?: string;
+  logFormat?: string;
 }
 
 export function watchConfig(opts: WatchOptions, io: CliIo): Config {
@@ -53,6 +57,14 @@ export function watchConfig(opts: WatchOptions, io: CliIo): Config {
   if (opts.plugin?.length) config.plugins = [...config.plugins, ...opts.plugin];
   if (opts.avroDir) config.avroFiles = AvroFilesConfig.parse({ ...config.avroFiles, dir: opts.avroDir });
   if (opts.metrics) config.metrics = { listen: opts.metrics };
+  if (opts.logLevel !== undefined) {
+    if (!(LOG_LEVELS as readonly string[]).includes(opts.logLevel)) throw new FsfaultError('CLI_BAD_ARGUMENT', `option --log-level must be one of ${LOG_LEVELS.join(', ')} (got '${opts.logLevel}')`);
+    config.log.level = opts.logLevel as LogLevel;
+  }
+  if (opts.logFormat !== undefined) {
+    if (opts.logFormat !== 'text' && opts.logFormat !== 'json') throw new FsfaultError('CLI_BAD_ARGUMENT', `option --log-format must be text or json (got '${opts.logFormat}')`);
+    config.log.format = opts.logFormat;
+  }
   if (opts.kafka || opts.topic || opts.registry) {
     const brokers = opts.kafka ? opts.kafka.split(',').map((b) => b.trim()).filter(Boolean) : config.kafka?.brokers;
     if (!brokers?.length) throw new FsfaultError('CLI_BAD_ARGUMENT', '--topic/--registry need --kafka BROKERS (or kafka.brokers in the config)');
@@ -68,7 +80,13 @@ export function watchConfig(opts: WatchOptions, io: CliIo): Config {
 
 export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSignal): Promise<void> {
   const config = watchConfig(opts, io);
-  const warn = warnTo(io);
+  const logger = createLogger({
+    level: config.log.level,
+    format: config.log.format,
+    out: io.err,
+    journald: io.err === process.stderr && stderrIsJournal(io.env),
+  });
+  const warn = (m: string) => logger.warn(m);
   if (opts.once && !opts.replay) throw new FsfaultError('CLI_BAD_ARGUMENT', '--once needs --replay FILE (a live kernel has no end)');
   const plugins = [...builtinPlugins, ...config.plugins.map((m) => loadPluginModule(m))];
   const sources: Source[] = [];
@@ -89,6 +107,7 @@ export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSign
     connectors,
     stampSource: opts.replay ? 'replay' : undefined,
     warn,
+    debug: logger.enabled('debug') ? (m: string) => logger.debug(m) : undefined,
   });
   const pipeline = container.get<Pipeline>(TOKENS.Pipeline);
   const log = container.get<{ close(): void }>(TOKENS.EventLog);
@@ -97,12 +116,17 @@ export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSign
   // silently with exit code 0 instead of hanging visibly.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   let metrics: MetricsServer | null = null;
+  let status: NodeJS.Timeout | null = null;
   try {
     await pipeline.start();
     if (config.metrics) metrics = await startMetricsServer(config.metrics.listen, () => pipeline.metrics(), () => pipeline.ready());
     if (opts.once) {
       await Promise.race([pipeline.drain(), new Promise<void>((r) => signal?.addEventListener('abort', () => r(), { once: true }))]);
     } else {
+      if (config.log.statusIntervalSec > 0) {
+        status = setInterval(() => logger.info(statusLine(pipeline.metrics(), 'status')), config.log.statusIntervalSec * 1000);
+        status.unref();
+      }
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);
@@ -111,8 +135,10 @@ export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSign
       });
     }
     await pipeline.stop();
+    if (opts.once) logger.info(statusLine(pipeline.metrics(), 'summary'));
     assertNoConnectorError(pipeline);
   } finally {
+    if (status) clearInterval(status);
     await metrics?.close();
     clearInterval(keepAlive);
     log.close();
@@ -135,6 +161,8 @@ export function register(program: Command, io: CliIo): void {
     .option('--topic <topic>', 'Kafka topic (default fs-errors)')
     .option('--registry <url>', 'Confluent schema registry URL (repeatable for fail-over)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--metrics <host:port>', 'serve Prometheus /metrics, /healthz and /readyz there (e.g. 127.0.0.1:9464)')
+    .option('--log-level <level>', 'error, warn, info (default) or debug; config log.level')
+    .option('--log-format <format>', 'text (default) or json; config log.format')
     .option('--no-store', 'do not keep events in the local store (memory only)')
     .option('--no-stdout', 'do not print events')
     .action(async (opts: WatchOptions) => {
