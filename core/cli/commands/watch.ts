@@ -29,7 +29,7 @@ import { builtinPlugins } from '../../../plugins';
 import { openEventLog } from '../open-log';
 import { loadPluginModule } from '../../plugins/load-plugins';
 import type { CliIo } from '../io';
-import { createLogger, stderrIsJournal, LOG_LEVELS, type LogLevel } from '../../log/logger';
+import { createLogger, stderrIsJournal, LOG_LEVELS, type LogLevel, type Logger } from '../../log/logger';
 import { statusLine } from '../../log/status-line';
 
 export interface WatchOptions {
@@ -107,14 +107,14 @@ export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSign
   const tempStateDir = opts.replay && opts.stateDir === undefined && config.store.enabled ? fs.mkdtempSync(path.join(os.tmpdir(), 'fsfault-replay-')) : null;
   if (tempStateDir) config.stateDir = tempStateDir;
   try {
-    await runPipeline(opts, config, plugins, sources, live, io, signal);
+    await runPipeline(opts, config, plugins, sources, live, io, logger, signal);
   } finally {
     if (tempStateDir) fs.rmSync(tempStateDir, { recursive: true, force: true });
   }
 }
 
-async function runPipeline(opts: WatchOptions, config: Config, plugins: FsPlugin[], sources: Source[], live: LiveSource | null, io: CliIo, signal?: AbortSignal): Promise<void> {
-  const warn = warnTo(io);
+async function runPipeline(opts: WatchOptions, config: Config, plugins: FsPlugin[], sources: Source[], live: LiveSource | null, io: CliIo, logger: Logger, signal?: AbortSignal): Promise<void> {
+  const warn = (m: string) => logger.warn(m);
   const connectors: Connector[] = connectorsFor(config, io.out);
   const container = buildContainer({
     config,
