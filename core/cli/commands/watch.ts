@@ -31,6 +31,7 @@ import { loadPluginModule } from '../../plugins/load-plugins';
 import type { CliIo } from '../io';
 import { createLogger, stderrIsJournal, LOG_LEVELS, type LogLevel, type Logger } from '../../log/logger';
 import { statusLine } from '../../log/status-line';
+import { serviceNotifier } from '../service-notify';
 
 export interface WatchOptions {
   config?: string;
@@ -134,9 +135,11 @@ async function runPipeline(opts: WatchOptions, config: Config, plugins: FsPlugin
   const keepAlive = setInterval(() => undefined, 1 << 30);
   let metrics: MetricsServer | null = null;
   let status: NodeJS.Timeout | null = null;
+  const service = serviceNotifier(io.env, () => pipeline.ready(), warn);
   try {
     await pipeline.start();
     if (config.metrics) metrics = await startMetricsServer(config.metrics.listen, () => pipeline.metrics(), () => pipeline.ready());
+    service.ready(opts.replay ? `replaying ${opts.replay}` : `watching ${live?.watched().length ?? 0} filesystems`);
     if (opts.once) {
       await Promise.race([pipeline.drain(), new Promise<void>((r) => signal?.addEventListener('abort', () => r(), { once: true }))]);
     } else {
@@ -151,11 +154,13 @@ async function runPipeline(opts: WatchOptions, config: Config, plugins: FsPlugin
         signal?.addEventListener('abort', stop, { once: true });
       });
     }
+    service.stopping();
     await pipeline.stop();
     if (opts.once) logger.info(statusLine(pipeline.metrics(), 'summary'));
     assertNoConnectorError(pipeline);
   } finally {
     if (status) clearInterval(status);
+    service.close();
     await metrics?.close();
     clearInterval(keepAlive);
     log.close();
