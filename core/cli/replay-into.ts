@@ -7,30 +7,22 @@
 import { loadConfig } from '../config/load';
 import { FsfaultError } from '../errors';
 import type { Connector } from '../pipeline/connector';
-import { PluginRegistry } from '../plugins/registry';
-import { loadPluginModule } from '../plugins/load-plugins';
-import { composeSchema } from '../schema/compose';
+import { baseContainer, connectorNamed, TOKENS } from '../container';
+import type { ComposedSchema } from '../schema/compose';
 import { EventCodec } from '../schema/codec';
 import type { LocalStore } from '../store/local-store';
 import { replayEvents } from '../store/replay';
 import type { StoredEvent } from '../store/types';
-import { createAvroFileConnector } from '../../connectors/avro-file';
-import { createKafkaConnector } from '../../connectors/kafka';
-import { builtinPlugins } from '../../plugins';
 import { warnTo, type CliIo } from './io';
 
 export function replayInto(io: CliIo) {
   return async (target: 'kafka' | 'avro', store: LocalStore, from: number, end: number, configFile: string | undefined): Promise<number> => {
     const config = loadConfig(configFile, io.env);
-    let connector: Connector;
-    if (target === 'kafka') {
-      if (!config.kafka) throw new FsfaultError('CLI_BAD_ARGUMENT', 'replay --to kafka needs a kafka section in the config (--config FILE)');
-      connector = createKafkaConnector(config.kafka, config.kafka.createTopicPartitions ? { createTopicPartitions: config.kafka.createTopicPartitions } : {});
-    } else {
-      if (!config.avroFiles) throw new FsfaultError('CLI_BAD_ARGUMENT', 'replay --to avro needs an avroFiles section in the config (--config FILE)');
-      connector = createAvroFileConnector(config.avroFiles);
-    }
-    const schema = composeSchema(new PluginRegistry([...builtinPlugins, ...config.plugins.map((m) => loadPluginModule(m))]).all());
+    if (target === 'kafka' && !config.kafka) throw new FsfaultError('CLI_BAD_ARGUMENT', 'replay --to kafka needs a kafka section in the config (--config FILE)');
+    if (target === 'avro' && !config.avroFiles) throw new FsfaultError('CLI_BAD_ARGUMENT', 'replay --to avro needs an avroFiles section in the config (--config FILE)');
+    const c = baseContainer(config, { warn: warnTo(io) });
+    const connector: Connector = connectorNamed(target, config, io.out, c);
+    const schema = c.get<ComposedSchema>(TOKENS.Schema);
     const warn = warnTo(io);
     const held = await connector.open({ schema, codec: new EventCodec(schema), log: store, committed: 0, host: config.host, warn });
     const skipTo = typeof held === 'number' ? held : 0;

@@ -8,22 +8,15 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import { AvroFilesConfig, KafkaConfig, type Config } from '../../config/schema';
-import { connectorsFor } from '../connectors';
 import { startMetricsServer, type MetricsServer } from '../../metrics/server';
-import { XfsHealthProbe } from '../../sources/probes/xfs-health-probe';
 import { FsfaultError } from '../../errors';
 import { buildContainer, TOKENS } from '../../container';
 import type { Pipeline } from '../../pipeline/pipeline';
 import { assertNoConnectorError } from '../../pipeline/pipeline';
-import type { Connector } from '../../pipeline/connector';
-import type { Source } from '../../sources/source';
-import { ReplaySource } from '../../sources/replay-source';
 import { LiveSource } from '../../sources/live-source';
 import { assertLivePrivileges } from '../../sources/live-privileges';
 import { wireLiveSource } from '../../sources/live-wiring';
-import { builtinPlugins } from '../../../plugins';
 import { openEventLog } from '../open-log';
-import { loadPluginModule } from '../../plugins/load-plugins';
 import { warnTo, type CliIo } from '../io';
 
 export interface WatchOptions {
@@ -70,26 +63,18 @@ export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSign
   const config = watchConfig(opts, io);
   const warn = warnTo(io);
   if (opts.once && !opts.replay) throw new FsfaultError('CLI_BAD_ARGUMENT', '--once needs --replay FILE (a live kernel has no end)');
-  const plugins = [...builtinPlugins, ...config.plugins.map((m) => loadPluginModule(m))];
-  const sources: Source[] = [];
-  let live: LiveSource | null = null;
-  if (opts.replay) sources.push(new ReplaySource(opts.replay));
-  else {
-    // Before the store is opened: without the capabilities, say so in one line and touch nothing.
-    assertLivePrivileges({ kmsg: config.sources.kmsg, fanotify: config.sources.fanotify });
-    live = new LiveSource({ sources: config.sources, plugins, warn, probes: config.sources.health.enabled ? [new XfsHealthProbe()] : [] });
-    sources.push(live);
-  }
-  const connectors: Connector[] = connectorsFor(config, io.out);
+  // Before the store is opened: without the capabilities, say so in one line and touch nothing.
+  if (!opts.replay) assertLivePrivileges({ kmsg: config.sources.kmsg, fanotify: config.sources.fanotify });
+  // Plugins, probes, sources and connectors all come from the bound modules (core/container.ts).
   const container = buildContainer({
     config,
-    plugins,
     log: (schema, codec) => openEventLog(config, schema, codec),
-    sources,
-    connectors,
+    request: { replay: opts.replay },
+    out: io.out,
     stampSource: opts.replay ? 'replay' : undefined,
     warn,
   });
+  const live = container.getAll<unknown>(TOKENS.Source, { optional: true }).find((s): s is LiveSource => s instanceof LiveSource) ?? null;
   const pipeline = container.get<Pipeline>(TOKENS.Pipeline);
   const log = container.get<{ close(): void }>(TOKENS.EventLog);
   if (live) wireLiveSource(container, live, { warn });
