@@ -10,7 +10,7 @@ import type { Writable } from 'node:stream';
 import type { Config } from './config/schema';
 import type { Connector } from './pipeline/connector';
 import type { FsPlugin } from './plugin-api';
-import type { Source } from './sources/source';
+import type { Source } from './pipeline/source';
 import type { FsProbe } from './sources/probe';
 
 export { ContainerModule };

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { FsfaultError } from '../errors';
 import type { RawRecord } from '../model/raw-record';
 import { parseReplayLine } from './replay-line';
-import type { RecordSink, Source } from './source';
+import type { RecordSink, Source } from '../pipeline/source';
 
 export function readReplayFile(file: string, clockUs: () => number = () => Date.now() * 1000): RawRecord[] {
   let text: string;

@@ -15,7 +15,7 @@ import type { Pipeline } from '../../pipeline/pipeline';
 import { assertNoConnectorError } from '../../pipeline/pipeline';
 import { LiveSource } from '../../sources/live-source';
 import { assertLivePrivileges } from '../../sources/live-privileges';
-import { wireLiveSource } from '../../sources/live-wiring';
+import { wireLiveSource } from '../live-wiring';
 import { openEventLog } from '../open-log';
 import { warnTo, type CliIo } from '../io';
 
