@@ -14,6 +14,7 @@ import type { MetricsSnapshot } from '../metrics/exposition';
 import type { PipelineStats } from './pipeline-stats';
 import type { EventQueue } from '../queue/event-queue';
 import type { EventLog } from '../store/types';
+import type { LocalStore } from '../store/local-store';
 import type { Source } from './source';
 import type { Classifier } from './classifier';
 import type { ConnectorPump } from './connector-pump';
@@ -269,9 +270,17 @@ export class Pipeline {
       queue: this.queue.counters(),
       pipeline: { ...this.stats },
       classifier: { ...this.classifier.counters },
-      pumps: this.pumps.map((p) => ({ ...p.stats })),
+      pumps: this.pumps.map((p) => ({ ...p.stats, lagSeconds: this.lagSeconds(p.stats.committed), schemaId: p.schemaId })),
       storeHeadOffset: this.log.headOffset(),
+      health: 'health' in this.log ? (this.log as LocalStore).health() : null,
+      ready: this.ready(),
     };
+  }
+
+  /** Age of the oldest stored event after `committed` (0 when there is none). */
+  private lagSeconds(committed: number): number {
+    const next = this.log.readAfter(committed, 1)[0];
+    return next ? Math.max(0, (Date.now() * 1000 - next.storedAt) / 1e6) : 0;
   }
 
   /** Running, not stopping, and no connector stopped with an error. */
