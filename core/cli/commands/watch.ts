@@ -5,6 +5,9 @@
  * and printed on stdout (text, or JSON lines with --json); --kafka/--avro-dir add connectors.
  * --once exits after the input is drained, the queue flushed and every connector caught up.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import { AvroFilesConfig, KafkaConfig, type Config } from '../../config/schema';
@@ -65,6 +68,19 @@ export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSign
   if (opts.once && !opts.replay) throw new FsfaultError('CLI_BAD_ARGUMENT', '--once needs --replay FILE (a live kernel has no end)');
   // Before the store is opened: without the capabilities, say so in one line and touch nothing.
   if (!opts.replay) assertLivePrivileges({ kmsg: config.sources.kmsg, fanotify: config.sources.fanotify });
+  // A replay never writes into the store a live watch uses (its kernel cursors would be the
+  // recording's): without an explicit --state-dir it runs on a temporary store, removed at exit.
+  const tempStateDir = opts.replay && opts.stateDir === undefined && config.store.enabled ? fs.mkdtempSync(path.join(os.tmpdir(), 'fsfault-replay-')) : null;
+  if (tempStateDir) config.stateDir = tempStateDir;
+  try {
+    await runPipeline(opts, config, io, signal);
+  } finally {
+    if (tempStateDir) fs.rmSync(tempStateDir, { recursive: true, force: true });
+  }
+}
+
+async function runPipeline(opts: WatchOptions, config: Config, io: CliIo, signal?: AbortSignal): Promise<void> {
+  const warn = warnTo(io);
   // Plugins, probes, sources and connectors all come from the bound modules (core/container.ts).
   const container = buildContainer({
     config,
@@ -112,7 +128,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--once', 'exit after the input is drained and every event is delivered (with --replay)')
     .option('--json', 'print events as JSON lines (default: one human line each)')
     .option('--config <file>', 'configuration file (YAML, ${ENV} interpolated)')
-    .option('--state-dir <dir>', 'where the local store lives (default /var/lib/fsfault)')
+    .option('--state-dir <dir>', 'where the local store lives (default /var/lib/fsfault; with --replay a temporary store removed at exit)')
     .option('--host <name>', 'host name written into events (default: this machine)')
     .option('--plugin <module>', 'load an extra plugin module (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--avro-dir <dir>', 'also write Avro container files under DIR (dt=…/host=…/ partitions)')
