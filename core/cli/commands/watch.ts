@@ -64,7 +64,6 @@ export function watchConfig(opts: WatchOptions, io: CliIo): Config {
 
 export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSignal): Promise<void> {
   const config = watchConfig(opts, io);
-  const warn = warnTo(io);
   if (opts.once && !opts.replay) throw new FsfaultError('CLI_BAD_ARGUMENT', '--once needs --replay FILE (a live kernel has no end)');
   // Before the store is opened: without the capabilities, say so in one line and touch nothing.
   if (!opts.replay) assertLivePrivileges({ kmsg: config.sources.kmsg, fanotify: config.sources.fanotify });
