@@ -34,7 +34,7 @@ describe('one plugin set for every command', () => {
     assert.equal(printed.code, 0, printed.stderr);
     const bare = runCli(['schema', '--fingerprint'], { timeoutMs: 30_000 });
     assert.notEqual(printed.stdout, bare.stdout, 'the example plugin must change the schema');
-    const w = runCli(['watch', '--config', file, '--replay', example, '--once', '--no-stdout'], { timeoutMs: 30_000 });
+    const w = runCli(['watch', '--config', file, '--replay', example, '--once', '--no-stdout', '--state-dir', stateDir], { timeoutMs: 30_000 });
     assert.equal(w.code, 0, w.stderr);
     const db = new Database(storeFile(stateDir, 'fp-host'), { readonly: true });
     try {
