@@ -11,9 +11,11 @@ import type { KmsgRecord, MountInfo, RawRecord } from '../model/raw-record';
 import type { Blob } from '../model/event';
 import { HealthDiff } from './health-diff';
 import type { MetricsSnapshot } from '../metrics/exposition';
+import type { PipelineStats } from './pipeline-stats';
 import type { EventQueue } from '../queue/event-queue';
 import type { EventLog } from '../store/types';
-import type { Source } from '../sources/source';
+import type { LocalStore } from '../store/local-store';
+import type { Source } from './source';
 import type { Classifier } from './classifier';
 import type { ConnectorPump } from './connector-pump';
 import type { CounterReconciler } from './counter-reconciler';
@@ -35,15 +37,6 @@ export interface LiveState {
   counters?: CounterReconciler;
   /** Boot the kernel-log sequence numbers belong to; stored as `kmsg.boot` next to `kmsg.seq`. */
   kmsgBootId?: string;
-}
-
-export interface PipelineStats {
-  records: number;
-  kmsgSeq: number | null;
-  appended: number;
-  storeRetries: number;
-  /** Kernel-log records folded into the previous report as continuation lines. */
-  continued: number;
 }
 
 export class Pipeline {
@@ -277,9 +270,17 @@ export class Pipeline {
       queue: this.queue.counters(),
       pipeline: { ...this.stats },
       classifier: { ...this.classifier.counters },
-      pumps: this.pumps.map((p) => ({ ...p.stats })),
+      pumps: this.pumps.map((p) => ({ ...p.stats, lagSeconds: this.lagSeconds(p.stats.committed), schemaId: p.schemaId })),
       storeHeadOffset: this.log.headOffset(),
+      health: 'health' in this.log ? (this.log as LocalStore).health() : null,
+      ready: this.ready(),
     };
+  }
+
+  /** Age of the oldest stored event after `committed` (0 when there is none). */
+  private lagSeconds(committed: number): number {
+    const next = this.log.readAfter(committed, 1)[0];
+    return next ? Math.max(0, (Date.now() * 1000 - next.storedAt) / 1e6) : 0;
   }
 
   /** Running, not stopping, and no connector stopped with an error. */
