@@ -49,6 +49,8 @@ export class Pipeline {
   private readonly health = new HealthDiff();
   private idle: (() => void)[] = [];
   private live: LiveState = {};
+  /** Set by useLiveState: only then are kernel cursors (kmsg seq/boot, counter baselines) stored. */
+  private liveAttached = false;
   /** Source cursors as they were when `pending` was taken: they describe exactly that batch. */
   private pendingCursors: Record<string, string> = {};
 
@@ -65,6 +67,7 @@ export class Pipeline {
   /** Attach the live source's counters and kernel-log boot id (before start). */
   useLiveState(state: LiveState): void {
     this.live = state;
+    this.liveAttached = true;
   }
 
   async start(): Promise<void> {
@@ -208,6 +211,9 @@ export class Pipeline {
 
   /** Cursors of everything ingested so far (right after a take, all of it is in the batch). */
   private sourceCursors(): Record<string, string> {
+    // Kernel cursors describe this machine's kernel: only the live source may move them. A replayed
+    // recording's sequence numbers stored here would make a later live watch skip or repeat records.
+    if (!this.liveAttached) return {};
     const cursors: Record<string, string> = this.live.counters?.cursors() ?? {};
     if (this.stats.kmsgSeq !== null) {
       cursors['kmsg.seq'] = String(this.stats.kmsgSeq);
