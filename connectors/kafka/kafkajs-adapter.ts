@@ -22,43 +22,9 @@ import {
   type PartitionMetadata,
 } from 'kafkajs';
 import { FsfaultError } from '../../core/errors';
+import type { OutMessage, PartitionOffsets, ReadMessage, Transport, TransportOptions } from './transport';
 
-export interface TransportOptions {
-  brokers: string[];
-  clientId: string;
-  compression: 'none' | 'gzip' | 'lz4';
-  tls?: { ca?: string | undefined; cert?: string | undefined; key?: string | undefined; rejectUnauthorized: boolean } | undefined;
-  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | undefined;
-  /** How long one produce request may take before it counts as failed (ms). */
-  requestTimeoutMs?: number;
-  connectionTimeoutMs?: number;
-  /** Forward kafkajs warnings/errors (stderr); kafkajs logs nothing by default here. */
-  warn?: (message: string) => void;
-}
-
-export interface OutMessage {
-  partition: number;
-  key: string;
-  value: Buffer;
-  headers: Record<string, string>;
-}
-
-export interface ReadMessage {
-  partition: number;
-  /** Kafka offset (decimal string: offsets are int64). */
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: Record<string, Buffer | string | undefined>;
-  timestamp: string;
-}
-
-export interface PartitionOffsets {
-  partition: number;
-  low: bigint;
-  /** High watermark: offset of the next message to be written. */
-  high: bigint;
-}
+export type { OutMessage, ReadMessage, PartitionOffsets, TransportOptions } from './transport';
 
 /** A kafkajs error, judged: retriable (broker down, leader moving) or fatal (will never succeed). */
 export interface ErrorVerdict {
@@ -156,7 +122,7 @@ function flattenHeaders(h: Record<string, Buffer | string | (Buffer | string)[] 
   return out;
 }
 
-export class KafkaTransport {
+export class KafkaTransport implements Transport {
   private readonly kafka: Kafka;
   private producer: Producer | null = null;
   private readonly compression: CompressionTypes;

@@ -7,6 +7,16 @@ import { z } from 'zod';
 
 const ms = z.number().int().nonnegative();
 
+/** How the connector pump retries one connector's failures (capped exponential backoff with jitter). */
+export const RetryConfig = z
+  .object({
+    initialMs: ms.default(300),
+    maxMs: ms.default(30_000),
+    /** -1: forever. */
+    maxRetries: z.number().int().min(-1).default(-1),
+  })
+  .strict();
+
 export const QueueConfig = z
   .object({
     /** Bytes of encoded events the core queue may hold before events go to the rescue slot. */
@@ -90,15 +100,7 @@ export const KafkaConfig = z
       })
       .strict()
       .optional(),
-    retry: z
-      .object({
-        initialMs: ms.default(300),
-        maxMs: ms.default(30_000),
-        /** -1: forever. */
-        maxRetries: z.number().int().min(-1).default(-1),
-      })
-      .strict()
-      .default({}),
+    retry: RetryConfig.default({}),
   })
   .strict();
 
@@ -108,6 +110,7 @@ export const AvroFilesConfig = z
     codec: z.enum(['null', 'deflate', 'snappy']).default('deflate'),
     rotate: z.object({ maxBytes: z.number().int().min(1024).default(64 * 1024 * 1024), maxAgeSec: z.number().int().min(1).default(3600) }).strict().default({}),
     blockEvents: z.number().int().min(1).default(1000),
+    retry: RetryConfig.default({}),
   })
   .strict();
 
@@ -123,6 +126,13 @@ export const Config = z
     stdout: StdoutConfig.default({}),
     kafka: KafkaConfig.optional(),
     avroFiles: AvroFilesConfig.optional(),
+    /**
+     * A connector stopped with a non-retriable error (REGISTRY_INCOMPATIBLE, authorization ...):
+     * `continue` (default) keeps recording into the store and printing, /readyz says why, and the
+     * process exits 1 when it is stopped; `exit` stops the agent at once with exit status 1, for
+     * supervisors that prefer restarts.
+     */
+    onConnectorFatal: z.enum(['continue', 'exit']).default('continue'),
     /** Serve /metrics, /healthz and /readyz on HOST:PORT (e.g. 127.0.0.1:9464). */
     metrics: z.object({ listen: z.string().min(1) }).strict().optional(),
   })

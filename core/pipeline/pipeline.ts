@@ -74,6 +74,10 @@ export class Pipeline {
     this.live = state;
   }
 
+  /**
+   * Store first: connectors open in the background (ConnectorPump.start returns at once), so a
+   * broker or registry that is down or hanging never delays recording and printing.
+   */
   async start(): Promise<void> {
     for (const p of this.pumps) await p.start();
     this.consumer = this.consume();
@@ -239,7 +243,9 @@ export class Pipeline {
       });
     }
     const head = this.log.headOffset();
-    for (const p of this.pumps) await p.caughtUp(head);
+    // A connector that stopped with an error does not stop the others from catching up; the
+    // caller reports its error afterwards (assertNoConnectorError).
+    for (const p of this.pumps) await p.caughtUp(head).catch(() => undefined);
   }
 
   /** Stop sources, flush the queue into the store, flush and close connectors. */
@@ -282,9 +288,25 @@ export class Pipeline {
     };
   }
 
-  /** Running, not stopping, and no connector stopped with an error. */
+  /** Running, not stopping, and every connector open and delivering (not retrying, not stopped). */
   ready(): boolean {
-    return this.consumer !== null && !this.stopping && this.connectorError() === null;
+    return this.readiness().ready;
+  }
+
+  /** ready() with the reasons when not: what /readyz prints. */
+  readiness(): { ready: boolean; reasons: string[] } {
+    const reasons: string[] = [];
+    if (this.consumer === null) reasons.push('pipeline not started');
+    if (this.stopping) reasons.push('stopping');
+    for (const p of this.pumps) {
+      if (p.ready) continue;
+      const s = p.stats;
+      if (p.error) reasons.push(`connector ${s.name}: stopped: ${p.error.message}`);
+      else if (s.state === 'opening') reasons.push(`connector ${s.name}: opening${s.lastError ? ` (retrying: ${s.lastError})` : ''}`);
+      else if (s.retrying) reasons.push(`connector ${s.name}: retrying: ${s.lastError ?? ''}`);
+      else reasons.push(`connector ${s.name}: ${s.state}`);
+    }
+    return { ready: reasons.length === 0, reasons };
   }
 
   /** First connector error, if a connector stopped for good. */
