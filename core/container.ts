@@ -19,7 +19,7 @@ import { ConnectorPump } from './pipeline/connector-pump';
 import { DEFAULT_RETRY } from './pipeline/retry';
 import type { Connector } from './pipeline/connector';
 import { Pipeline } from './pipeline/pipeline';
-import type { Source } from './sources/source';
+import type { Source } from './pipeline/source';
 import type { EventLog } from './store/types';
 import type { SourceName } from './model/event';
 

@@ -11,9 +11,10 @@ import type { KmsgRecord, MountInfo, RawRecord } from '../model/raw-record';
 import type { Blob } from '../model/event';
 import { HealthDiff } from './health-diff';
 import type { MetricsSnapshot } from '../metrics/exposition';
+import type { PipelineStats } from './pipeline-stats';
 import type { EventQueue } from '../queue/event-queue';
 import type { EventLog } from '../store/types';
-import type { Source } from '../sources/source';
+import type { Source } from './source';
 import type { Classifier } from './classifier';
 import type { ConnectorPump } from './connector-pump';
 import type { CounterReconciler } from './counter-reconciler';
@@ -35,15 +36,6 @@ export interface LiveState {
   counters?: CounterReconciler;
   /** Boot the kernel-log sequence numbers belong to; stored as `kmsg.boot` next to `kmsg.seq`. */
   kmsgBootId?: string;
-}
-
-export interface PipelineStats {
-  records: number;
-  kmsgSeq: number | null;
-  appended: number;
-  storeRetries: number;
-  /** Kernel-log records folded into the previous report as continuation lines. */
-  continued: number;
 }
 
 export class Pipeline {

@@ -31,7 +31,7 @@ import { kmsgHeadSeq, kmsgResume, type CursorReader } from './live-kmsg-cursor';
 import { LiveMounts, type TrackedFs } from './live-mounts';
 import { assertLivePrivileges } from './live-privileges';
 import type { FsProbe } from './probe';
-import type { RecordSink, Source } from './source';
+import type { RecordSink, Source } from '../pipeline/source';
 
 const FAN_FS_ERROR = 0x8000;
 
