@@ -124,6 +124,7 @@ export function buildContainer(parts: ContainerParts): Container {
       );
       return new Pipeline(parts.sources ?? [], ctx.get(TOKENS.Classifier), ctx.get(TOKENS.MountTable), ctx.get(TOKENS.Queue), log, pumps, {
         lingerMs: parts.config.queue.lingerMs,
+        settleMs: parts.config.queue.settleMs,
         stampSource: parts.stampSource,
         warn,
         onMount: parts.onMount,

@@ -72,6 +72,53 @@ export function classifyKafkaError(e: unknown): ErrorVerdict {
   return { retriable: true, reason: `${names.join(' ← ')}: ${msg}` };
 }
 
+/**
+ * kafkajs 2.2.4's RequestQueue re-arms a timer on every check even when nothing is pending, with a
+ * negative delay, so an idle connection runs checkPendingRequests about once a millisecond: ~5 % of
+ * a core for a producer that sends nothing (kafkajs issues #1556 and #1704; the fix proposed in
+ * kafkajs PR #1667 is unmerged and kafkajs is unmaintained). The same fix, applied here once at
+ * load: schedule a check only while requests are pending (then at the end of a client-side
+ * throttle, or after kafkajs' own 10 ms interval). Nothing else is lost: push() checks at once,
+ * and every fulfilled in-flight request checks the queue again. Applied only to the exact method
+ * it replaces (its source is compared), so a kafkajs upgrade makes `kafkajsIdleFix` false and a
+ * unit test fails instead of patching unknown code.
+ */
+interface RequestQueueLike {
+  pending: unknown[];
+  throttledUntil: number;
+  throttleCheckTimeoutId: NodeJS.Timeout | null;
+  checkPendingRequests(): void;
+}
+const KAFKAJS_CHECK_INTERVAL_MS = 10;
+function applyIdleFix(): boolean {
+  let proto: { scheduleCheckPendingRequests?: (this: RequestQueueLike) => void } | undefined;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    proto = (require('kafkajs/src/network/requestQueue') as { prototype: typeof proto }).prototype;
+  } catch {
+    return false;
+  }
+  const current = proto?.scheduleCheckPendingRequests;
+  if (!proto || !current) return false;
+  const src = current.toString();
+  const isOriginal = src.includes('let scheduleAt = this.throttledUntil - Date.now()') && src.includes('if (this.pending.length > 0)');
+  if (!isOriginal) return current.name === 'scheduleCheckPendingRequestsFixed';
+  proto.scheduleCheckPendingRequests = function scheduleCheckPendingRequestsFixed(this: RequestQueueLike): void {
+    if (this.throttleCheckTimeoutId || this.pending.length === 0) return;
+    const throttled = this.throttledUntil - Date.now();
+    this.throttleCheckTimeoutId = setTimeout(
+      () => {
+        this.throttleCheckTimeoutId = null;
+        this.checkPendingRequests();
+      },
+      throttled > 0 ? throttled : KAFKAJS_CHECK_INTERVAL_MS,
+    );
+  };
+  return true;
+}
+/** Whether the idle-polling fix is in place (a unit test checks it). */
+export const kafkajsIdleFix = applyIdleFix();
+
 let lz4Loaded = false;
 
 function loadLz4(): void {
@@ -207,11 +254,12 @@ export class KafkaTransport implements Transport {
     }
   }
 
-  async createTopic(topic: string, partitions: number): Promise<void> {
+  async createTopic(topic: string, partitions: number, configs: Record<string, string> = {}): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+      const configEntries = Object.entries(configs).map(([name, value]) => ({ name, value }));
+      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }], waitForLeaders: true });
     } finally {
       await admin.disconnect().catch(() => undefined);
     }

@@ -50,7 +50,8 @@ export interface Transport {
   partitionFor(topic: string, key: string, partitionCount: number): number;
   /** Number of partitions; undefined when the topic does not exist. */
   partitionCount(topic: string): Promise<number | undefined>;
-  createTopic(topic: string, partitions: number): Promise<void>;
+  /** Create a topic (configs: topic-level settings, e.g. message.timestamp.type). */
+  createTopic(topic: string, partitions: number, configs?: Record<string, string>): Promise<void>;
   watermarks(topic: string): Promise<PartitionOffsets[]>;
   /** Send and resolve when the broker acknowledged every message (acks=all). */
   send(topic: string, messages: readonly OutMessage[]): Promise<void>;

@@ -23,8 +23,13 @@ export const QueueConfig = z
     budgetBytes: z.number().int().min(1024).default(8 * 1024 * 1024),
     /** Upper bound on queued events per filesystem. */
     maxPerFilesystem: z.number().int().min(1).default(10_000),
-    /** How long the consumer waits after the queue became readable, so related records merge. */
+    /**
+     * Adaptive linger. After the queue became readable the consumer waits until no record arrived
+     * for settleMs (an isolated error: stored and published within a few ms), but never longer than
+     * lingerMs (a burst: its records merge). settleMs 0 = always wait the whole lingerMs.
+     */
     lingerMs: ms.default(200),
+    settleMs: ms.default(10),
   })
   .strict();
 

@@ -22,7 +22,14 @@ import type { MountTable } from './mount-table';
 import { sleep } from './retry';
 
 export interface PipelineOptions {
+  /** Upper bound of the consumer's wait after the queue became readable (the merge budget under load). */
   lingerMs: number;
+  /**
+   * Quiet period: the consumer takes as soon as no record arrived for this long (so a report's
+   * lines and its fanotify event still meet in the queue), or when lingerMs ran out. Default 0 =
+   * always wait the full lingerMs.
+   */
+  settleMs?: number;
   /** Extra source name stamped on every event (e.g. 'replay'). */
   stampSource?: SourceName;
   warn(message: string): void;
@@ -185,7 +192,7 @@ export class Pipeline {
           await this.queue.waitReadable();
           if (this.queue.length === 0) continue;
         }
-        if (this.opts.lingerMs > 0 && !this.stopping) await sleep(this.opts.lingerMs);
+        if (this.opts.lingerMs > 0 && !this.stopping) await this.linger();
         // Take everything: afterwards every record ingested so far is stored, merged, rescued or
         // suppressed, so the kernel-log cursor can move to the last record seen.
         this.pending = this.queue.take();
@@ -207,6 +214,24 @@ export class Pipeline {
       }
     }
     this.wakeIdle();
+  }
+
+  /**
+   * Adaptive linger: the budget starts when traffic arrives. An isolated error is taken once its
+   * records stopped coming for settleMs (a few ms: low latency when idle); a burst keeps the
+   * consumer waiting, up to lingerMs, so its records merge as before (the flood behaviour).
+   */
+  private async linger(): Promise<void> {
+    const settle = this.opts.settleMs ?? 0;
+    const deadline = Date.now() + this.opts.lingerMs;
+    if (settle <= 0 || settle >= this.opts.lingerMs) return sleep(this.opts.lingerMs);
+    for (;;) {
+      const seen = this.stats.records;
+      const left = deadline - Date.now();
+      if (left <= 0 || this.stopping) return;
+      await sleep(Math.min(settle, left));
+      if (this.stats.records === seen) return;
+    }
   }
 
   /** Cursors of everything ingested so far (right after a take, all of it is in the batch). */
