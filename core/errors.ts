@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   STORE_PERMISSIONS: 'the state directory has unsafe or wrong permissions',
   // connectors
   CONNECTOR_FATAL: 'a connector hit a non-retriable error',
+  CONNECTOR_UNAVAILABLE: 'a connector destination failed in a way that is retried (broker down, timeout)',
   REGISTRY_INCOMPATIBLE: 'the schema is incompatible with the registry subject',
   REGISTRY_UNREACHABLE: 'no schema registry URL answered',
   AVRO_FILE_CORRUPT: 'an Avro container file is truncated or corrupt',

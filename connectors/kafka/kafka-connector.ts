@@ -334,7 +334,10 @@ export class KafkaConnector implements Connector {
       if (fatal) throw fatal;
       this.st.failures++;
       this.st.retrying = true;
-      throw e;
+      if (isFsfaultError(e)) throw e;
+      // kafkajs marks an error it stopped retrying itself as retriable: false; for the pump it is
+      // a retriable failure of this connector (judge() found nothing that retrying cannot fix).
+      throw new FsfaultError('CONNECTOR_UNAVAILABLE', `${this.name}: ${what} failed: ${(e as Error).message}`, { cause: e, retriable: true });
     }
   }
 

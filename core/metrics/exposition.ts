@@ -61,7 +61,9 @@ export function exposition(m: MetricsSnapshot): string {
       family('fsfault_connector_committed_offset', 'gauge', 'Store offset each connector confirmed as delivered.', perConnector((p) => p.committed)),
       family('fsfault_connector_lag_events', 'gauge', 'Stored events a connector has not confirmed yet.', perConnector((p) => Math.max(0, m.storeHeadOffset - p.committed))),
       family('fsfault_connector_delivered_events_total', 'counter', 'Events handed to each connector.', perConnector((p) => p.delivered)),
-      family('fsfault_connector_retries_total', 'counter', 'Failed deliveries retried, per connector.', perConnector((p) => p.retries)),
+      family('fsfault_connector_retries_total', 'counter', 'Failed opens and deliveries retried, per connector (every retry).', perConnector((p) => p.retries)),
+      family('fsfault_connector_skipped_events_total', 'counter', 'Events a connector left out because the destination already had them (resume).', perConnector((p) => p.skippedAlreadyArrived)),
+      family('fsfault_connector_ready', 'gauge', '1 while the connector is open and not retrying.', perConnector((p) => (p.state === 'running' && !p.retrying ? 1 : 0))),
       family('fsfault_connector_up', 'gauge', '1 while the connector runs, 0 once it stopped with an error.', perConnector((p) => (p.stopped && p.lastError ? 0 : 1))),
     ].join('\n') + '\n'
   );

@@ -114,7 +114,14 @@ export class ConnectorPump {
     this.stats.readPos = start;
     this.opened = true;
     this.stats.state = 'running';
+    this.wakeIdle();
     await this.loop();
+  }
+
+  /** Resolves once the connector is open (rejects with its error if it stopped first). */
+  async whenOpen(): Promise<void> {
+    while (!this.opened && !this.stats.stopped) await new Promise<void>((r) => this.idleWaiters.push(r));
+    if (this.fatal) throw this.fatal;
   }
 
   /** Opened and not stopped: what /readyz reports per connector. */

@@ -86,6 +86,27 @@ describe('kafka connector resume (fake transport)', () => {
     assert.ok(run.pump.stats.skippedAlreadyArrived > 0, 'the ambiguous batch was found in the topic');
   });
 
+  it('a broker down at start is retried in the background (kafkajs gives up with retriable: false; the pump does not)', async () => {
+    const topic = new FakeTopic('T', 2);
+    const t = new FakeTransport(topic);
+    t.down = true;
+    const log = new MemoryLog(codec, { host: HOST });
+    log.append(events(5));
+    const config = KafkaConfig.parse({ brokers: ['fake:9092'], topic: 'T', retry: { initialMs: 5, maxMs: 5 } });
+    const connector = createKafkaConnector(config, { transport: () => t });
+    const pump = new ConnectorPump(connector, log, { schema, codec, host: HOST, warn: () => undefined }, { batchSize: 4, retry: connector.retry });
+    await pump.start(); // returns at once: nothing waits for the broker
+    assert.equal(pump.stats.state, 'opening');
+    await new Promise((r) => setTimeout(r, 40));
+    assert.ok(pump.stats.retries >= 2 && !pump.ready, JSON.stringify(pump.stats));
+    assert.match(pump.stats.lastError ?? '', /ECONNREFUSED/);
+    t.down = false;
+    await pump.caughtUp(5);
+    await pump.stop();
+    assert.deepEqual(offsetsOf(topic, log.storeId()), [1, 2, 3, 4, 5]);
+    assert.equal(pump.error, null);
+  });
+
   it('gives up after retry.maxRetries with the code of the last error', async () => {
     const topic = new FakeTopic('T', 1);
     const t = new FakeTransport(topic);

@@ -27,7 +27,8 @@ export class FakeTransport implements Transport {
   constructor(readonly topic: FakeTopic) {}
 
   private check(): void {
-    if (this.down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9092'), { name: 'KafkaJSConnectionError' });
+    // As kafkajs throws it once its own retries ran out: marked retriable: false.
+    if (this.down) throw Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9092'), { name: 'KafkaJSNonRetriableError', retriable: false });
   }
   async connect(): Promise<void> {
     this.check();
