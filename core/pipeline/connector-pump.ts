@@ -129,6 +129,11 @@ export class ConnectorPump {
     return this.stats.state === 'running' && !this.stats.retrying && this.fatal === null;
   }
 
+  /** The registry schema id the connector frames events with, if it uses one. */
+  get schemaId(): number | null {
+    return this.connector.stats?.().schemaId ?? null;
+  }
+
   /** The error that stopped this connector, if any. */
   get error(): Error | null {
     return this.fatal;
