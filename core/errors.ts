@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   CONNECTOR_UNAVAILABLE: 'a connector destination failed in a way that is retried (broker down, timeout)',
   REGISTRY_INCOMPATIBLE: 'the schema is incompatible with the registry subject',
   REGISTRY_UNREACHABLE: 'no schema registry URL answered',
+  FLEET_UNAVAILABLE: 'the fleet topics cannot be reached, created or read',
   AVRO_FILE_CORRUPT: 'an Avro container file is truncated or corrupt',
 } as const;
 
