@@ -19,10 +19,9 @@ import * as net from 'node:net';
 import * as path from 'node:path';
 import { KafkaTransport } from '../connectors/kafka/kafkajs-adapter';
 import { parseSingleObject } from '../connectors/kafka/single-object';
-import { composeSchema } from '../core/schema/compose';
 import { EventCodec } from '../core/schema/codec';
-import { PluginRegistry } from '../core/plugins/registry';
-import { builtinPlugins } from '../plugins';
+import { schemaFor } from '../core/container';
+import { validateConfig } from '../core/config/load';
 import { LoopFsPool, requireKernelPrereqs, type LoopFs } from '../test/helpers/loopfs';
 import { repoRoot } from '../test/helpers/paths';
 import { startBroker, KAFKA_VERSIONS } from '../test/kafka/helpers/broker';
@@ -151,7 +150,7 @@ async function runVariant(v: Variant, bootstrap: string, probeFs: LoopFs, floodF
 
 async function main(): Promise<void> {
   requireKernelPrereqs(['mkfs.ext4', 'losetup', 'mount']);
-  const codec = new EventCodec(composeSchema(new PluginRegistry([...builtinPlugins]).all()));
+  const codec = new EventCodec(schemaFor(validateConfig({})));
   const pool = new LoopFsPool('fsfault-bench-latency-');
   const broker = await startBroker({ version: VERSION });
   try {
