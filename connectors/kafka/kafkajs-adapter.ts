@@ -16,52 +16,16 @@ import {
   Partitioners,
   logLevel,
   type Producer,
+  type Consumer,
   type SASLOptions,
   type Message,
   type KafkaConfig as KafkajsConfig,
   type PartitionMetadata,
 } from 'kafkajs';
 import { FsfaultError } from '../../core/errors';
+import type { OutMessage, PartitionOffsets, ReadMessage, Transport, TransportOptions } from './transport';
 
-export interface TransportOptions {
-  brokers: string[];
-  clientId: string;
-  compression: 'none' | 'gzip' | 'lz4';
-  tls?: { ca?: string | undefined; cert?: string | undefined; key?: string | undefined; rejectUnauthorized: boolean } | undefined;
-  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | undefined;
-  /** How long one produce request may take before it counts as failed (ms). */
-  requestTimeoutMs?: number;
-  connectionTimeoutMs?: number;
-  /**
-   * kafkajs's own log goes here, and only when set (fsfault --log-level debug): it repeats what the
-   * connector's one retry line already says (6 of 7 lines per broker retry), so it is quiet by default.
-   */
-  debug?: (message: string) => void;
-}
-
-export interface OutMessage {
-  partition: number;
-  key: string;
-  value: Buffer;
-  headers: Record<string, string>;
-}
-
-export interface ReadMessage {
-  partition: number;
-  /** Kafka offset (decimal string: offsets are int64). */
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: Record<string, Buffer | string | undefined>;
-  timestamp: string;
-}
-
-export interface PartitionOffsets {
-  partition: number;
-  low: bigint;
-  /** High watermark: offset of the next message to be written. */
-  high: bigint;
-}
+export type { OutMessage, ReadMessage, PartitionOffsets, TransportOptions } from './transport';
 
 /** A kafkajs error, judged: retriable (broker down, leader moving) or fatal (will never succeed). */
 export interface ErrorVerdict {
@@ -108,6 +72,53 @@ export function classifyKafkaError(e: unknown): ErrorVerdict {
   const msg = (e as Error)?.message ?? String(e);
   return { retriable: true, reason: `${names.join(' ← ')}: ${msg}` };
 }
+
+/**
+ * kafkajs 2.2.4's RequestQueue re-arms a timer on every check even when nothing is pending, with a
+ * negative delay, so an idle connection runs checkPendingRequests about once a millisecond: ~5 % of
+ * a core for a producer that sends nothing (kafkajs issues #1556 and #1704; the fix proposed in
+ * kafkajs PR #1667 is unmerged and kafkajs is unmaintained). The same fix, applied here once at
+ * load: schedule a check only while requests are pending (then at the end of a client-side
+ * throttle, or after kafkajs' own 10 ms interval). Nothing else is lost: push() checks at once,
+ * and every fulfilled in-flight request checks the queue again. Applied only to the exact method
+ * it replaces (its source is compared), so a kafkajs upgrade makes `kafkajsIdleFix` false and a
+ * unit test fails instead of patching unknown code.
+ */
+interface RequestQueueLike {
+  pending: unknown[];
+  throttledUntil: number;
+  throttleCheckTimeoutId: NodeJS.Timeout | null;
+  checkPendingRequests(): void;
+}
+const KAFKAJS_CHECK_INTERVAL_MS = 10;
+function applyIdleFix(): boolean {
+  let proto: { scheduleCheckPendingRequests?: (this: RequestQueueLike) => void } | undefined;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    proto = (require('kafkajs/src/network/requestQueue') as { prototype: typeof proto }).prototype;
+  } catch {
+    return false;
+  }
+  const current = proto?.scheduleCheckPendingRequests;
+  if (!proto || !current) return false;
+  const src = current.toString();
+  const isOriginal = src.includes('let scheduleAt = this.throttledUntil - Date.now()') && src.includes('if (this.pending.length > 0)');
+  if (!isOriginal) return current.name === 'scheduleCheckPendingRequestsFixed';
+  proto.scheduleCheckPendingRequests = function scheduleCheckPendingRequestsFixed(this: RequestQueueLike): void {
+    if (this.throttleCheckTimeoutId || this.pending.length === 0) return;
+    const throttled = this.throttledUntil - Date.now();
+    this.throttleCheckTimeoutId = setTimeout(
+      () => {
+        this.throttleCheckTimeoutId = null;
+        this.checkPendingRequests();
+      },
+      throttled > 0 ? throttled : KAFKAJS_CHECK_INTERVAL_MS,
+    );
+  };
+  return true;
+}
+/** Whether the idle-polling fix is in place (a unit test checks it). */
+export const kafkajsIdleFix = applyIdleFix();
 
 let lz4Loaded = false;
 
@@ -159,7 +170,7 @@ function flattenHeaders(h: Record<string, Buffer | string | (Buffer | string)[] 
   return out;
 }
 
-export class KafkaTransport {
+export class KafkaTransport implements Transport {
   private readonly kafka: Kafka;
   private producer: Producer | null = null;
   private readonly compression: CompressionTypes;
@@ -179,6 +190,7 @@ export class KafkaTransport {
       // kafkajs' own retries are kept short: the connector runs the long, capped backoff itself and
       // re-syncs with the topic after a failure (see kafka-connector.ts).
       retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 },
+      // Through fsfault's logger at debug only (TransportOptions.debug): quiet by default.
       logLevel: opts.debug ? logLevel.INFO : logLevel.NOTHING,
       logCreator: () => (entry) => opts.debug?.(`kafkajs ${entry.namespace}: ${entry.log.message}`),
     };
@@ -244,11 +256,13 @@ export class KafkaTransport {
     }
   }
 
-  async createTopic(topic: string, partitions: number): Promise<void> {
+  /** `configs`: topic-level settings, e.g. { 'cleanup.policy': 'compact' } for the fleet topics. */
+  async createTopic(topic: string, partitions: number, configs: Record<string, string> = {}, replicationFactor = 1): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+      const configEntries = Object.entries(configs).map(([name, value]) => ({ name, value }));
+      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor, configEntries }], waitForLeaders: true });
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
@@ -336,7 +350,95 @@ export class KafkaTransport {
     return out.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
   }
 
+  /**
+   * A consumer-group member (the fleet). kafkajs runs the group protocol (join, sync, heartbeats,
+   * rebalances); the caller gets whole batches per partition and commits offsets itself
+   * (autoCommit off), so an offset is committed only after what it reflects is stored elsewhere.
+   * `onJoin` runs on every (re)join with this member's assignment, before the next batches.
+   */
+  async groupConsumer(opts: GroupConsumerOptions): Promise<GroupConsumer> {
+    const consumer: Consumer = this.kafka.consumer({
+      groupId: opts.groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: opts.maxWaitMs ?? 500,
+      sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.max(100, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 10)),
+      rebalanceTimeout: opts.rebalanceTimeoutMs ?? 60_000,
+      maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+    });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => opts.onJoin?.(e.payload.memberAssignment as Record<string, number[]>));
+    consumer.on(consumer.events.CRASH, (e) => opts.onCrash?.(e.payload.error, e.payload.restart));
+    await consumer.connect();
+    await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: opts.concurrency ?? 1,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        if (!isRunning() || isStale()) return;
+        const messages: ReadMessage[] = batch.messages.map((m) => ({
+          partition: batch.partition,
+          offset: m.offset,
+          key: m.key,
+          value: m.value,
+          headers: flattenHeaders(m.headers),
+          timestamp: m.timestamp,
+        }));
+        await opts.onBatch({ topic: batch.topic, partition: batch.partition, messages, highWatermark: BigInt(batch.highWatermark) }, heartbeat);
+      },
+    });
+    return {
+      commit: async (topic, offsets) => {
+        await consumer.commitOffsets([...offsets].map(([partition, next]) => ({ topic, partition, offset: next.toString() })));
+      },
+      committed: async (topic) => {
+        const admin = this.kafka.admin();
+        await admin.connect();
+        try {
+          const r = await admin.fetchOffsets({ groupId: opts.groupId, topics: [topic] });
+          return new Map((r[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+        } finally {
+          await admin.disconnect().catch(() => undefined);
+        }
+      },
+      stop: async () => {
+        await consumer.disconnect().catch(() => undefined);
+      },
+    };
+  }
+
   async close(): Promise<void> {
     await this.dropProducer();
   }
+}
+
+export interface ConsumedBatch {
+  topic: string;
+  partition: number;
+  messages: ReadMessage[];
+  /** Offset of the next message the broker will write in this partition. */
+  highWatermark: bigint;
+}
+
+export interface GroupConsumerOptions {
+  groupId: string;
+  topics: string[];
+  fromBeginning?: boolean;
+  sessionTimeoutMs?: number;
+  rebalanceTimeoutMs?: number;
+  maxWaitMs?: number;
+  maxBytesPerPartition?: number;
+  concurrency?: number;
+  onBatch(batch: ConsumedBatch, heartbeat: () => Promise<void>): Promise<void>;
+  onJoin?(assignment: Record<string, number[]>): void;
+  /** kafkajs gave up on the consumer; `restart` says whether it restarts itself. */
+  onCrash?(error: Error, restart: boolean): void;
+}
+
+export interface GroupConsumer {
+  /** Commit, per partition, the offset of the next message to consume. */
+  commit(topic: string, offsets: ReadonlyMap<number, bigint>): Promise<void>;
+  /** The group's committed offsets (-1 when none). */
+  committed(topic: string): Promise<Map<number, bigint>>;
+  stop(): Promise<void>;
 }

@@ -7,14 +7,29 @@ import { z } from 'zod';
 
 const ms = z.number().int().nonnegative();
 
+/** How the connector pump retries one connector's failures (capped exponential backoff with jitter). */
+export const RetryConfig = z
+  .object({
+    initialMs: ms.default(300),
+    maxMs: ms.default(30_000),
+    /** -1: forever. */
+    maxRetries: z.number().int().min(-1).default(-1),
+  })
+  .strict();
+
 export const QueueConfig = z
   .object({
     /** Bytes of encoded events the core queue may hold before events go to the rescue slot. */
     budgetBytes: z.number().int().min(1024).default(8 * 1024 * 1024),
     /** Upper bound on queued events per filesystem. */
     maxPerFilesystem: z.number().int().min(1).default(10_000),
-    /** How long the consumer waits after the queue became readable, so related records merge. */
+    /**
+     * Adaptive linger. After the queue became readable the consumer waits until no record arrived
+     * for settleMs (an isolated error: stored and published within a few ms), but never longer than
+     * lingerMs (a burst: its records merge). settleMs 0 = always wait the whole lingerMs.
+     */
     lingerMs: ms.default(200),
+    settleMs: ms.default(10),
   })
   .strict();
 
@@ -90,15 +105,38 @@ export const KafkaConfig = z
       })
       .strict()
       .optional(),
-    retry: z
+    retry: RetryConfig.default({}),
+    /** The agent record `watch` publishes for the fleet view (log-compacted topic, key = host). */
+    agents: z
       .object({
-        initialMs: ms.default(300),
-        maxMs: ms.default(30_000),
-        /** -1: forever. */
-        maxRetries: z.number().int().min(-1).default(-1),
+        enabled: z.boolean().default(true),
+        topic: z.string().min(1).default('fsfault-agents'),
+        /** Heartbeat: republished at least this often (and at once on a change). */
+        intervalMs: z.number().int().min(100).default(30_000),
       })
       .strict()
       .default({}),
+  })
+  .strict();
+
+/** `fsfault fleet serve|status`: brokers, TLS, SASL and registry come from `kafka`. */
+export const FleetConfig = z
+  .object({
+    /** Consumer group of the `fleet serve` instances over the events topic. */
+    group: z.string().min(1).default('fsfault-fleet'),
+    /** Log-compacted topic of folded per-filesystem state (key = partition/host/filesystem). */
+    stateTopic: z.string().min(1).default('fsfault-fleet-state'),
+    /** Partitions of the fleet topics when `fleet serve` creates them (state: as many as the events topic). */
+    agentsTopicPartitions: z.number().int().min(1).default(1),
+    replicationFactor: z.number().int().min(1).default(1),
+    /** HTTP bind address of the page, API, metrics and probes. */
+    listen: z.string().min(1).default('127.0.0.1:9465'),
+    /** An agent without a heartbeat for this many of its intervals is silent. */
+    silentAfterIntervals: z.number().int().min(1).default(3),
+    /** Consumer-group session timeout: how long a dead instance holds its partitions. */
+    sessionTimeoutMs: z.number().int().min(1000).default(30_000),
+    /** Per-host series in /metrics (off by default: cardinality grows with the fleet). */
+    perHostMetrics: z.boolean().default(false),
   })
   .strict();
 
@@ -108,6 +146,7 @@ export const AvroFilesConfig = z
     codec: z.enum(['null', 'deflate', 'snappy']).default('deflate'),
     rotate: z.object({ maxBytes: z.number().int().min(1024).default(64 * 1024 * 1024), maxAgeSec: z.number().int().min(1).default(3600) }).strict().default({}),
     blockEvents: z.number().int().min(1).default(1000),
+    retry: RetryConfig.default({}),
   })
   .strict();
 
@@ -123,6 +162,13 @@ export const Config = z
     stdout: StdoutConfig.default({}),
     kafka: KafkaConfig.optional(),
     avroFiles: AvroFilesConfig.optional(),
+    /**
+     * A connector stopped with a non-retriable error (REGISTRY_INCOMPATIBLE, authorization ...):
+     * `continue` (default) keeps recording into the store and printing, /readyz says why, and the
+     * process exits 1 when it is stopped; `exit` stops the agent at once with exit status 1, for
+     * supervisors that prefer restarts.
+     */
+    onConnectorFatal: z.enum(['continue', 'exit']).default('continue'),
     /** Serve /metrics, /healthz and /readyz on HOST:PORT (e.g. 127.0.0.1:9464). */
     metrics: z.object({ listen: z.string().min(1) }).strict().optional(),
     /** fsfault's own diagnostics on stderr (the journal under systemd). */
@@ -135,10 +181,12 @@ export const Config = z
       })
       .strict()
       .default({}),
+    fleet: FleetConfig.default({}),
   })
   .strict();
 
 export type Config = z.infer<typeof Config>;
 export type KafkaConfig = z.infer<typeof KafkaConfig>;
+export type FleetConfig = z.infer<typeof FleetConfig>;
 export type AvroFilesConfig = z.infer<typeof AvroFilesConfig>;
 export type StoreConfig = z.infer<typeof StoreConfig>;

@@ -17,7 +17,6 @@ import type { Pipeline } from '../../core/pipeline/pipeline';
 import { ReplaySource } from '../../core/sources/replay-source';
 import { createStdoutConnector } from '../../connectors/stdout/stdout-connector';
 import { startMetricsServer } from '../../core/metrics/server';
-import { builtinPlugins } from '../../plugins';
 import { fixturesDir, repoRoot } from '../helpers/paths';
 
 const PROM = path.join(repoRoot, 'packaging', 'prometheus');
@@ -42,7 +41,6 @@ async function scrapeNames(): Promise<Set<string>> {
   sink.resume();
   const c = buildContainer({
     config: validateConfig({ host: 't', queue: { lingerMs: 0 } }),
-    plugins: builtinPlugins,
     log: (_s, codec) => new MemoryLog(codec),
     sources: [new ReplaySource(path.join(fixturesDir, 'ext4-abort.jsonl'))],
     connectors: [createStdoutConnector({ format: 'json', out: sink })],
@@ -50,7 +48,7 @@ async function scrapeNames(): Promise<Set<string>> {
   });
   const pipeline = c.get<Pipeline>(TOKENS.Pipeline);
   await pipeline.start();
-  const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.ready());
+  const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.readiness());
   try {
     await pipeline.drain();
     const text = await (await fetch(`http://127.0.0.1:${server.address.port}/metrics`)).text();

@@ -6,10 +6,8 @@
 import type { Command } from 'commander';
 import { defaultConfigFile, loadConfig } from '../../config/load';
 import { FsfaultError } from '../../errors';
-import { loadPluginModule } from '../../plugins/load-plugins';
-import { PluginRegistry } from '../../plugins/registry';
-import { builtinPlugins } from '../../../plugins';
 import { readReplayFile } from '../../sources/replay-source';
+import { resolvePlugins } from '../../container';
 import type { CliIo } from '../io';
 
 export function register(program: Command, io: CliIo): void {
@@ -27,11 +25,11 @@ export function register(program: Command, io: CliIo): void {
         return;
       }
       const config = loadConfig(file, io.env);
-      new PluginRegistry([...builtinPlugins, ...config.plugins.map((m) => loadPluginModule(m))]);
-      const parts = [`host=${config.host}`, `stateDir=${config.stateDir}`, `store=${config.store.enabled ? 'on' : 'off'}`];
+      // Loading and validating the plugin set is part of the config: a bad `plugins:` entry fails here.
+      const plugins = resolvePlugins(config).map((p) => `${p.meta.name}@${p.meta.version}`);
+      const parts = [`host=${config.host}`, `plugins=${plugins.join(',')}`, `stateDir=${config.stateDir}`, `store=${config.store.enabled ? 'on' : 'off'}`];
       if (config.kafka) parts.push(`kafka=${config.kafka.brokers.join(',')} topic=${config.kafka.topic}`);
       if (config.avroFiles) parts.push(`avroFiles=${config.avroFiles.dir}`);
-      if (config.plugins.length) parts.push(`plugins=${config.plugins.join(',')}`);
       io.out.write(`${file}: ok (${parts.join(', ')})\n`);
     });
 }

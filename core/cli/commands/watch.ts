@@ -11,23 +11,19 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import { AvroFilesConfig, KafkaConfig, type Config } from '../../config/schema';
-import { connectorsFor } from '../connectors';
+import { agentPublisherFor } from '../connectors';
+import { agentSnapshotter } from '../agent-snapshot';
+import type { LocalStore } from '../../store/local-store';
+import type { MountTable } from '../../pipeline/mount-table';
 import { startMetricsServer, type MetricsServer } from '../../metrics/server';
-import { XfsHealthProbe } from '../../sources/probes/xfs-health-probe';
 import { FsfaultError } from '../../errors';
 import { buildContainer, TOKENS } from '../../container';
 import type { Pipeline } from '../../pipeline/pipeline';
 import { assertNoConnectorError } from '../../pipeline/pipeline';
-import type { Connector } from '../../pipeline/connector';
-import type { Source } from '../../pipeline/source';
-import type { FsPlugin } from '../../plugin-api';
-import { ReplaySource } from '../../sources/replay-source';
 import { LiveSource } from '../../sources/live-source';
 import { assertLivePrivileges } from '../../sources/live-privileges';
 import { wireLiveSource } from '../live-wiring';
-import { builtinPlugins } from '../../../plugins';
 import { openEventLog } from '../open-log';
-import { loadPluginModule } from '../../plugins/load-plugins';
 import type { CliIo } from '../io';
 import { createLogger, stderrIsJournal, LOG_LEVELS, type LogLevel, type Logger } from '../../log/logger';
 import { statusLine } from '../../log/status-line';
@@ -48,6 +44,7 @@ export interface WatchOptions {
   topic?: string;
   registry?: string[];
   metrics?: string;
+  exitOnConnectorError?: boolean;
   logLevel?: string;
   logFormat?: string;
 }
@@ -62,6 +59,7 @@ export function watchConfig(opts: WatchOptions, io: CliIo): Config {
   if (opts.plugin?.length) config.plugins = [...config.plugins, ...opts.plugin];
   if (opts.avroDir) config.avroFiles = AvroFilesConfig.parse({ ...config.avroFiles, dir: opts.avroDir });
   if (opts.metrics) config.metrics = { listen: opts.metrics };
+  if (opts.exitOnConnectorError) config.onConnectorFatal = 'exit';
   if (opts.logLevel !== undefined) {
     if (!(LOG_LEVELS as readonly string[]).includes(opts.logLevel)) throw new FsfaultError('CLI_BAD_ARGUMENT', `option --log-level must be one of ${LOG_LEVELS.join(', ')} (got '${opts.logLevel}')`);
     config.log.level = opts.logLevel as LogLevel;
@@ -91,44 +89,42 @@ export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSign
     out: io.err,
     journald: io.err === process.stderr && stderrIsJournal(io.env),
   });
-  const warn = (m: string) => logger.warn(m);
   if (opts.once && !opts.replay) throw new FsfaultError('CLI_BAD_ARGUMENT', '--once needs --replay FILE (a live kernel has no end)');
-  const plugins = [...builtinPlugins, ...config.plugins.map((m) => loadPluginModule(m))];
-  const sources: Source[] = [];
-  let live: LiveSource | null = null;
-  if (opts.replay) sources.push(new ReplaySource(opts.replay));
-  else {
-    // Before the store is opened: without the capabilities, say so in one line and touch nothing.
-    assertLivePrivileges({ kmsg: config.sources.kmsg, fanotify: config.sources.fanotify });
-    live = new LiveSource({ sources: config.sources, plugins, warn, probes: config.sources.health.enabled ? [new XfsHealthProbe()] : [] });
-    sources.push(live);
-  }
+  // Before the store is opened: without the capabilities, say so in one line and touch nothing.
+  if (!opts.replay) assertLivePrivileges({ kmsg: config.sources.kmsg, fanotify: config.sources.fanotify });
   // A replay never writes into the store a live watch uses (its kernel cursors would be the
   // recording's): without an explicit --state-dir it runs on a temporary store, removed at exit.
   const tempStateDir = opts.replay && opts.stateDir === undefined && config.store.enabled ? fs.mkdtempSync(path.join(os.tmpdir(), 'fsfault-replay-')) : null;
   if (tempStateDir) config.stateDir = tempStateDir;
   try {
-    await runPipeline(opts, config, plugins, sources, live, io, logger, signal);
+    await runPipeline(opts, config, io, logger, signal);
   } finally {
     if (tempStateDir) fs.rmSync(tempStateDir, { recursive: true, force: true });
   }
 }
 
-async function runPipeline(opts: WatchOptions, config: Config, plugins: FsPlugin[], sources: Source[], live: LiveSource | null, io: CliIo, logger: Logger, signal?: AbortSignal): Promise<void> {
+async function runPipeline(opts: WatchOptions, config: Config, io: CliIo, logger: Logger, signal?: AbortSignal): Promise<void> {
   const warn = (m: string) => logger.warn(m);
-  const connectors: Connector[] = connectorsFor(config, io.out);
+  // Plugins, probes, sources and connectors all come from the bound modules (core/container.ts).
+  // onConnectorFatal 'exit': a connector that stopped for good ends the run (exit 1 below).
+  let stopNow: (() => void) | null = null;
+  let fatalSeen = false;
   const container = buildContainer({
+    onConnectorFatal: () => {
+      fatalSeen = true;
+      if (config.onConnectorFatal === 'exit') stopNow?.();
+    },
     config,
-    plugins,
     log: (schema, codec) => openEventLog(config, schema, codec),
-    sources,
-    connectors,
+    request: { replay: opts.replay },
+    out: io.out,
     stampSource: opts.replay ? 'replay' : undefined,
     warn,
     debug: logger.enabled('debug') ? (m: string) => logger.debug(m) : undefined,
   });
+  const live = container.getAll<unknown>(TOKENS.Source, { optional: true }).find((s): s is LiveSource => s instanceof LiveSource) ?? null;
   const pipeline = container.get<Pipeline>(TOKENS.Pipeline);
-  const log = container.get<{ close(): void }>(TOKENS.EventLog);
+  const log = container.get<LocalStore>(TOKENS.EventLog);
   if (live) wireLiveSource(container, live, { warn });
   // Promises alone do not keep node running: without this a stuck drain would end the process
   // silently with exit code 0 instead of hanging visibly.
@@ -136,18 +132,25 @@ async function runPipeline(opts: WatchOptions, config: Config, plugins: FsPlugin
   let metrics: MetricsServer | null = null;
   let status: NodeJS.Timeout | null = null;
   const service = serviceNotifier(io.env, () => pipeline.ready(), warn);
+  const agent = agentPublisherFor(config, agentSnapshotter(config.host, container.get<MountTable>(TOKENS.MountTable), log), warn);
   try {
     await pipeline.start();
-    if (config.metrics) metrics = await startMetricsServer(config.metrics.listen, () => pipeline.metrics(), () => pipeline.ready());
+    agent?.start();
+    if (config.metrics) metrics = await startMetricsServer(config.metrics.listen, () => pipeline.metrics(), () => pipeline.readiness());
     service.ready(opts.replay ? `replaying ${opts.replay}` : `watching ${live?.watched().length ?? 0} filesystems`);
+    const exitAsked = new Promise<void>((r) => {
+      stopNow = r;
+      if (fatalSeen && config.onConnectorFatal === 'exit') r();
+    });
     if (opts.once) {
-      await Promise.race([pipeline.drain(), new Promise<void>((r) => signal?.addEventListener('abort', () => r(), { once: true }))]);
+      await Promise.race([pipeline.drain(), exitAsked, new Promise<void>((r) => signal?.addEventListener('abort', () => r(), { once: true }))]);
     } else {
       if (config.log.statusIntervalSec > 0) {
         status = setInterval(() => logger.info(statusLine(pipeline.metrics(), 'status')), config.log.statusIntervalSec * 1000);
         status.unref();
       }
       await new Promise<void>((resolve) => {
+        void exitAsked.then(resolve);
         const stop = () => resolve();
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
@@ -156,11 +159,13 @@ async function runPipeline(opts: WatchOptions, config: Config, plugins: FsPlugin
     }
     service.stopping();
     await pipeline.stop();
+    await agent?.stop();
     if (opts.once) logger.info(statusLine(pipeline.metrics(), 'summary'));
     assertNoConnectorError(pipeline);
   } finally {
     if (status) clearInterval(status);
     service.close();
+    await agent?.close();
     await metrics?.close();
     clearInterval(keepAlive);
     log.close();
@@ -183,6 +188,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--topic <topic>', 'Kafka topic (default fs-errors)')
     .option('--registry <url>', 'Confluent schema registry URL (repeatable for fail-over)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--metrics <host:port>', 'serve Prometheus /metrics, /healthz and /readyz there (e.g. 127.0.0.1:9464)')
+    .option('--exit-on-connector-error', 'exit (status 1) as soon as a connector stops with a non-retriable error (default: keep recording, /readyz reports it)')
     .option('--log-level <level>', 'error, warn, info (default) or debug; config log.level')
     .option('--log-format <format>', 'text (default) or json; config log.format')
     .option('--no-store', 'do not keep events in the local store (memory only)')
