@@ -18,8 +18,11 @@ import type { FsIdentity } from './event';
 
 export type IdentityBasis = 'uuid' | 'fsid' | 'mount' | 'unknown';
 
+/** What the rule reads (records of other writers may lack the mount id). */
+export type IdentityFields = Pick<FsIdentity, 'type' | 'uuid' | 'fsid' | 'device' | 'majorMinor'> & { mountUid?: number | null };
+
 /** Which rule identifies `fs`. */
-export function identityBasis(fs: Pick<FsIdentity, 'uuid' | 'fsid' | 'device' | 'mountUid'>): IdentityBasis {
+export function identityBasis(fs: Omit<IdentityFields, 'type' | 'majorMinor'>): IdentityBasis {
   if (fs.uuid) return 'uuid';
   if (fs.fsid) return 'fsid';
   if (fs.device && fs.mountUid !== undefined && fs.mountUid !== null) return 'mount';
@@ -27,7 +30,7 @@ export function identityBasis(fs: Pick<FsIdentity, 'uuid' | 'fsid' | 'device' | 
 }
 
 /** The key of `fs` per the rule above: `uuid:…`, `fsid:…`, `mount:<device>@<id>`, `device:<device>` (unknown). */
-export function identityKey(fs: Pick<FsIdentity, 'type' | 'uuid' | 'fsid' | 'device' | 'majorMinor' | 'mountUid'>): string {
+export function identityKey(fs: IdentityFields): string {
   switch (identityBasis(fs)) {
     case 'uuid':
       return `uuid:${fs.uuid}`;

@@ -76,8 +76,10 @@ export class Pipeline {
   }
 
   async start(): Promise<void> {
-    // The filesystems the last run knew, so a log line about one no longer mounted keeps its identity.
-    this.mounts.restoreKnown(this.log.sourceCursor(KNOWN_FILESYSTEMS_CURSOR));
+    // The filesystems the last live run knew, so a kernel-log line about one no longer mounted keeps
+    // its identity. Like the kernel cursors, this describes the live machine: replays neither read
+    // nor write it.
+    if (this.liveAttached) this.mounts.restoreKnown(this.log.sourceCursor(KNOWN_FILESYSTEMS_CURSOR));
     this.knownWritten = this.mounts.knownVersion;
     for (const p of this.pumps) await p.start();
     this.consumer = this.consume();

@@ -5,7 +5,7 @@
  * construction, and a test checks it on random logs.
  */
 import { SUBTYPES, type FsEvent, type FsIdentity } from '../model/event';
-import { identityKey } from '../model/fs-identity';
+import { identityKey, type IdentityFields } from '../model/fs-identity';
 
 export type HealthState = 'healthy' | 'degraded' | 'dead';
 
@@ -73,7 +73,7 @@ export const UNATTRIBUTED_KEY = '*';
  * else device + unique mount id, else `device:<name>` = identity unknown). The device is a label:
  * an ext4 and an XFS image both mounted on `loop0` one after the other are two lines.
  */
-export function healthKey(fs: FsIdentity): string {
+export function healthKey(fs: IdentityFields): string {
   return identityKey(fs);
 }
 
