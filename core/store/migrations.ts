@@ -62,12 +62,19 @@ export const MIGRATIONS: readonly string[] = [
 
   INSERT INTO meta (key, value) VALUES ('head_offset', 0), ('retention_dropped', 0);
   `,
-  // 2: projection rows are keyed by filesystem identity (uuid, fsid, device + mount id), no longer
+  // 2: the store's permanent random identity (128 bits, hex). Connectors write it next to each
+  // event's offset so a destination can tell this store's offsets from another store's (a
+  // re-created store under the same host name starts again at offset 1). A store created by
+  // version 1 gets its identity here, on its first open by a writer.
+  `
+  INSERT INTO meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))));
+  `,
+  // 3: projection rows are keyed by filesystem identity (uuid, fsid, device + mount id), no longer
   // by device name. The old rows cannot be re-keyed (they mixed filesystems that shared a device),
   // so they go, and the writer folds them afresh from the retained log when it opens the store.
   `
   DELETE FROM projections;
-  INSERT INTO meta (key, value) VALUES ('projections_rebuild', 1);
+  INSERT OR REPLACE INTO meta (key, value) VALUES ('projections_rebuild', 1);
   `,
 ];
 

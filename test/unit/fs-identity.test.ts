@@ -15,8 +15,8 @@ import { openSqlite } from '../../core/edges/sqlite';
 import type { RawRecord } from '../../core/model/raw-record';
 import type { Pipeline } from '../../core/pipeline/pipeline';
 import { readReplayFile } from '../../core/sources/replay-source';
+import { STORE_VERSION } from '../../core/store/migrations';
 import { SqliteStore } from '../../core/store/sqlite-store';
-import { builtinPlugins } from '../../plugins';
 import { runCli } from '../helpers/cli';
 import { repoRoot } from '../helpers/paths';
 import { makeEvent, fsOf, rmTemp, tempStateDir, testCodec } from './store-test-events';
@@ -67,7 +67,6 @@ describe('filesystem identity', () => {
     const run = async (records: RawRecord[]) => {
       const c = buildContainer({
         config: validateConfig({ host: 'h', queue: { lingerMs: 0 } }),
-        plugins: builtinPlugins,
         log: (_s, codec) => SqliteStore.open({ stateDir: dir, host: 'h', codec, durability: 'off' }),
         warn: () => undefined,
       });
@@ -99,7 +98,7 @@ describe('filesystem identity', () => {
     }
   });
 
-  it('a store whose projection was keyed by device (store version 1) is re-folded by identity on upgrade', () => {
+  it('a store whose projection was keyed by device (store version 2) is re-folded by identity on upgrade', () => {
     const dir = tmp();
     const codec = testCodec();
     const w = SqliteStore.open({ stateDir: dir, host: 'h', codec, durability: 'off' });
@@ -108,11 +107,11 @@ describe('filesystem identity', () => {
       makeEvent({ fs: { ...fsOf('loop0', 'xfs'), uuid: 'u-xfs' }, count: 3 }),
     ]);
     w.close();
-    // What version 1 left behind: one row per device, mixing both filesystems.
+    // What version 2 left behind: one row per device, mixing both filesystems.
     const db = openSqlite(path.join(dir, 'h.fsfault.db'));
     db.exec("DELETE FROM projections WHERE name LIKE 'fs:%'");
     db.prepare('INSERT INTO projections (name, json) VALUES (?, ?)').run('fs:loop0', JSON.stringify({ key: 'loop0', errors: 5 }));
-    db.pragma('user_version = 1');
+    db.pragma(`user_version = ${STORE_VERSION - 1}`);
     db.close();
     const upgraded = SqliteStore.open({ stateDir: dir, host: 'h', codec, durability: 'off' });
     try {

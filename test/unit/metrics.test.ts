@@ -10,7 +10,6 @@ import { createStdoutConnector } from '../../connectors/stdout/stdout-connector'
 import { startMetricsServer, parseListen } from '../../core/metrics/server';
 import { isFsfaultError } from '../../core/errors';
 import { examplePlugin } from '../../plugins/example';
-import { builtinPlugins } from '../../plugins';
 import { filesystemFamilies, MAX_FILESYSTEMS } from '../../core/metrics/filesystem-families';
 import { emptyProjection, foldEvent, type FsHealth } from '../../core/projections/fs-health';
 import { fixturesDir, repoRoot } from '../helpers/paths';
@@ -37,7 +36,7 @@ describe('metrics endpoint', () => {
     });
     const pipeline = c.get<Pipeline>(TOKENS.Pipeline);
     await pipeline.start();
-    const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.ready());
+    const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.readiness());
     try {
       await pipeline.drain();
       const base = `http://127.0.0.1:${server.address.port}`;
@@ -66,7 +65,6 @@ describe('metrics endpoint', () => {
     sink.resume();
     const c = buildContainer({
       config: validateConfig({ host: 't', queue: { lingerMs: 0 } }),
-      plugins: builtinPlugins,
       log: (_s, codec) => new MemoryLog(codec),
       sources: [new ReplaySource(path.join(fixturesDir, 'ext4-abort.jsonl'))],
       connectors: [createStdoutConnector({ format: 'json', out: sink })],
@@ -74,7 +72,7 @@ describe('metrics endpoint', () => {
     });
     const pipeline = c.get<Pipeline>(TOKENS.Pipeline);
     await pipeline.start();
-    const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.ready());
+    const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.readiness());
     try {
       await pipeline.drain();
       const res = await fetch(`http://127.0.0.1:${server.address.port}/metrics`);
