@@ -55,6 +55,20 @@ export default tseslint.config(
     },
   },
   {
+    // A folder's module.ts registers what the folder provides (and plugins/index.ts lists those
+    // modules): they may also see the binding tokens.
+    files: ['plugins/*/module.ts', 'plugins/index.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['avsc', 'kafkajs', 'better-sqlite3'], message: 'plugins depend only on the plugin API (core/plugin-api)' },
+          { regex: '^(\\.\\./)+core/(?!plugin-api$|bindings$)', message: 'a plugin module.ts imports only core/plugin-api and core/bindings' },
+          { regex: '^(\\.\\./)+(connectors|native|fleet)/', message: 'a plugin module.ts imports only core/plugin-api and core/bindings' },
+        ],
+      }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
