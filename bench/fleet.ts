@@ -58,7 +58,7 @@ function event(host: string, fsIndex: number, i: number): FsEvent {
     id: crypto.randomUUID(),
     host,
     kind: i % 97 === 96 ? 'DIED' : 'ERROR',
-    fs: { type: fsIndex % 2 ? 'xfs' : 'ext4', device, majorMinor: `8:${fsIndex}`, fsid: null, uuid: `${host}-${fsIndex}`, mountPoint: `/data${fsIndex}` },
+    fs: { type: fsIndex % 2 ? 'xfs' : 'ext4', device, majorMinor: `8:${fsIndex}`, fsid: null, uuid: `${host}-${fsIndex}`, mountPoint: `/data${fsIndex}`, mountUid: null },
     errno: 5,
     errnoName: 'EIO',
     count: 1 + (i % 3),
