@@ -4,7 +4,7 @@
  * from outside: pushed = emitted + merged + rescued + suppressed + died.
  */
 import type { QueueCounters } from '../queue/queue-counters';
-import type { PipelineStats } from '../pipeline/pipeline';
+import type { LiveSourceCounters, PipelineStats } from '../pipeline/pipeline';
 import type { PumpStats } from '../pipeline/connector-pump';
 import type { ClassifierCounters } from '../pipeline/classifier';
 
@@ -14,6 +14,8 @@ export interface MetricsSnapshot {
   classifier: ClassifierCounters;
   pumps: readonly PumpStats[];
   storeHeadOffset: number;
+  /** The live source's counters; null when no live source runs (replay). */
+  source: LiveSourceCounters | null;
 }
 
 type Sample = { labels?: Record<string, string>; value: number };
@@ -63,6 +65,16 @@ export function exposition(m: MetricsSnapshot): string {
       family('fsfault_connector_delivered_events_total', 'counter', 'Events handed to each connector.', perConnector((p) => p.delivered)),
       family('fsfault_connector_retries_total', 'counter', 'Failed deliveries retried, per connector.', perConnector((p) => p.retries)),
       family('fsfault_connector_up', 'gauge', '1 while the connector runs, 0 once it stopped with an error.', perConnector((p) => (p.stopped && p.lastError ? 0 : 1))),
+      ...(m.source ? sourceFamilies(m.source) : []),
     ].join('\n') + '\n'
   );
+}
+
+function sourceFamilies(s: LiveSourceCounters): string[] {
+  return [
+    family('fsfault_kmsg_rejected_records_total', 'counter', 'Kernel-log records written by user processes (facility != 0), rejected: a rising count is someone writing to /dev/kmsg.', [{ value: s.kmsgRejected }]),
+    family('fsfault_path_resolve_timeouts_total', 'counter', 'fanotify handle → path lookups that did not finish in time (the event went on with pathError TIMEOUT).', [{ value: s.resolveTimeouts }]),
+    family('fsfault_path_resolve_refused_total', 'counter', 'Handle lookups not started because too many were waiting (the event went on with pathError BUSY).', [{ value: s.resolveRefused }]),
+    family('fsfault_probe_timeouts_total', 'counter', 'Filesystem health probes (XFS ioctls) that did not finish in time.', [{ value: s.probeTimeouts }]),
+  ];
 }

@@ -35,7 +35,24 @@ export interface LiveState {
   counters?: CounterReconciler;
   /** Boot the kernel-log sequence numbers belong to; stored as `kmsg.boot` next to `kmsg.seq`. */
   kmsgBootId?: string;
+  /** The live source's own counters (kernel-log records rejected, handle lookups timed out ...). */
+  sourceCounters?: () => LiveSourceCounters;
 }
+
+/** Counters of the live source that the metrics endpoint and `status` show. */
+export interface LiveSourceCounters {
+  /** Kernel-log records a user process wrote (facility != 0), rejected by the reader. */
+  kmsgRejected: number;
+  /** Handle → path lookups that did not finish in time (the event went on without a path). */
+  resolveTimeouts: number;
+  /** Lookups refused because too many were already waiting. */
+  resolveRefused: number;
+  /** Filesystem probes (XFS health ioctls) that did not finish in time. */
+  probeTimeouts: number;
+}
+
+/** Source cursor holding the kernel-log records rejected over the store's life (shown by `status`). */
+export const KMSG_REJECTED_CURSOR = 'kmsg.rejected';
 
 export interface PipelineStats {
   records: number;
@@ -58,6 +75,7 @@ export class Pipeline {
   private live: LiveState = {};
   /** Source cursors as they were when `pending` was taken: they describe exactly that batch. */
   private pendingCursors: Record<string, string> = {};
+  private rejectedBase = 0;
 
   constructor(
     private readonly sources: readonly Source[],
@@ -72,6 +90,9 @@ export class Pipeline {
   /** Attach the live source's counters and kernel-log boot id (before start). */
   useLiveState(state: LiveState): void {
     this.live = state;
+    // The rejected-record tally is kept over the store's life: this run adds to what is stored.
+    const stored = Number(this.log.sourceCursor(KMSG_REJECTED_CURSOR) ?? 0);
+    this.rejectedBase = Number.isSafeInteger(stored) && stored >= 0 ? stored : 0;
   }
 
   async start(): Promise<void> {
@@ -220,6 +241,8 @@ export class Pipeline {
       cursors['kmsg.seq'] = String(this.stats.kmsgSeq);
       if (this.live.kmsgBootId) cursors['kmsg.boot'] = this.live.kmsgBootId;
     }
+    const rejected = this.live.sourceCounters?.().kmsgRejected ?? 0;
+    if (rejected > 0) cursors[KMSG_REJECTED_CURSOR] = String(this.rejectedBase + rejected);
     return cursors;
   }
 
@@ -279,6 +302,7 @@ export class Pipeline {
       classifier: { ...this.classifier.counters },
       pumps: this.pumps.map((p) => ({ ...p.stats })),
       storeHeadOffset: this.log.headOffset(),
+      source: this.live.sourceCounters?.() ?? null,
     };
   }
 

@@ -8,6 +8,8 @@ import type { Pipeline } from '../../core/pipeline/pipeline';
 import { ReplaySource } from '../../core/sources/replay-source';
 import { createStdoutConnector } from '../../connectors/stdout/stdout-connector';
 import { startMetricsServer, parseListen } from '../../core/metrics/server';
+import { exposition } from '../../core/metrics/exposition';
+import { statusText } from '../../core/projections/status-view';
 import { isFsfaultError } from '../../core/errors';
 import { examplePlugin } from '../../plugins/example';
 import { fixturesDir, repoRoot } from '../helpers/paths';
@@ -56,6 +58,37 @@ describe('metrics endpoint', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('exposes the live source counters (kmsg rejected, lookup timeouts); the rejected total is kept in the store across runs and shown by status', async () => {
+    let log: MemoryLog | null = null;
+    const run = async (rejectedThisRun: number) => {
+      const c = buildContainer({
+        config: validateConfig({ host: 't', queue: { lingerMs: 0 } }),
+        plugins: [examplePlugin],
+        log: (_s, codec) => (log ??= new MemoryLog(codec)),
+        sources: [new ReplaySource(path.join(fixturesDir, 'example-basic.jsonl'))],
+        connectors: [],
+        warn: () => undefined,
+      });
+      const pipeline = c.get<Pipeline>(TOKENS.Pipeline);
+      pipeline.useLiveState({ sourceCounters: () => ({ kmsgRejected: rejectedThisRun, resolveTimeouts: 2, resolveRefused: 1, probeTimeouts: 4 }) });
+      await pipeline.start();
+      await pipeline.drain();
+      const text = exposition(pipeline.metrics());
+      await pipeline.stop();
+      return text;
+    };
+    const text = await run(3);
+    assert.equal(sample(text, 'fsfault_kmsg_rejected_records_total'), 3);
+    assert.equal(sample(text, 'fsfault_path_resolve_timeouts_total'), 2);
+    assert.equal(sample(text, 'fsfault_path_resolve_refused_total'), 1);
+    assert.equal(sample(text, 'fsfault_probe_timeouts_total'), 4);
+    assert.equal(log!.sourceCursor('kmsg.rejected'), '3');
+    await run(2);
+    const l = log!;
+    assert.equal(l.sourceCursor('kmsg.rejected'), '5', 'a second run adds to the stored total');
+    assert.match(statusText(l.health(), l.info()), /kernel log: 5 records written by user processes \(facility != 0\) rejected/);
   });
 
   it('refuses a bad address with a clear error', () => {
