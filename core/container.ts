@@ -18,7 +18,7 @@ import { Classifier } from './pipeline/classifier';
 import { ConnectorPump } from './pipeline/connector-pump';
 import type { Connector } from './pipeline/connector';
 import { Pipeline } from './pipeline/pipeline';
-import type { Source } from './sources/source';
+import type { Source } from './pipeline/source';
 import type { EventLog } from './store/types';
 import type { SourceName } from './model/event';
 

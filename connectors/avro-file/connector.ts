@@ -14,8 +14,8 @@ import { FsfaultError } from '../../core/errors';
 import type { Connector, ConnectorContext } from '../../core/pipeline/connector';
 import type { StoredEvent } from '../../core/store/types';
 import { ensureDir, fsyncDir, renameNoClobber } from './durable-fs';
-import { finalName, partitionDir, scanHost, tmpName, utcDay } from './layout';
-import { OcfWriter } from './ocf-writer';
+import { finalName, partitionDir, scanHost, tmpName, utcDay } from '../../core/avro/layout';
+import { OcfWriter } from '../../core/avro/ocf-writer';
 
 export interface AvroFileConnectorOptions {
   /** Wall clock in ms, for age rotation (tests inject one). */

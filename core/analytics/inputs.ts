@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { FsfaultError } from '../errors';
 import { SqliteStore } from '../store/sqlite-store';
 import { DB_SUFFIX } from '../store/store-layout';
-import { listAvroFiles } from '../../connectors/avro-file/layout';
+import { listAvroFiles } from '../avro/layout';
 
 export interface StoreRef {
   stateDir: string;

@@ -5,7 +5,7 @@
  */
 import { isFsfaultError } from '../errors';
 import type { EventLog } from '../store/types';
-import { OcfReader } from '../../connectors/avro-file/ocf-reader';
+import { OcfReader } from '../avro/ocf-reader';
 import { fromAvroRecord, fromFsEvent } from './report-event';
 import type { ReportBuilder } from './report-model';
 

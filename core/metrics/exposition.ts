@@ -4,7 +4,7 @@
  * from outside: pushed = emitted + merged + rescued + suppressed + died.
  */
 import type { QueueCounters } from '../queue/queue-counters';
-import type { LiveSourceCounters, PipelineStats } from '../pipeline/pipeline';
+import type { LiveSourceCounters, PipelineStats } from '../pipeline/pipeline-stats';
 import type { PumpStats } from '../pipeline/connector-pump';
 import type { ClassifierCounters } from '../pipeline/classifier';
 

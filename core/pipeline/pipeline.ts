@@ -11,9 +11,10 @@ import type { KmsgRecord, MountInfo, RawRecord } from '../model/raw-record';
 import type { Blob } from '../model/event';
 import { HealthDiff } from './health-diff';
 import type { MetricsSnapshot } from '../metrics/exposition';
+import { KMSG_REJECTED_CURSOR, type LiveSourceCounters, type PipelineStats } from './pipeline-stats';
 import type { EventQueue } from '../queue/event-queue';
 import type { EventLog } from '../store/types';
-import type { Source } from '../sources/source';
+import type { Source } from './source';
 import type { Classifier } from './classifier';
 import type { ConnectorPump } from './connector-pump';
 import type { CounterReconciler } from './counter-reconciler';
@@ -37,30 +38,6 @@ export interface LiveState {
   kmsgBootId?: string;
   /** The live source's own counters (kernel-log records rejected, handle lookups timed out ...). */
   sourceCounters?: () => LiveSourceCounters;
-}
-
-/** Counters of the live source that the metrics endpoint and `status` show. */
-export interface LiveSourceCounters {
-  /** Kernel-log records a user process wrote (facility != 0), rejected by the reader. */
-  kmsgRejected: number;
-  /** Handle → path lookups that did not finish in time (the event went on without a path). */
-  resolveTimeouts: number;
-  /** Lookups refused because too many were already waiting. */
-  resolveRefused: number;
-  /** Filesystem probes (XFS health ioctls) that did not finish in time. */
-  probeTimeouts: number;
-}
-
-/** Source cursor holding the kernel-log records rejected over the store's life (shown by `status`). */
-export const KMSG_REJECTED_CURSOR = 'kmsg.rejected';
-
-export interface PipelineStats {
-  records: number;
-  kmsgSeq: number | null;
-  appended: number;
-  storeRetries: number;
-  /** Kernel-log records folded into the previous report as continuation lines. */
-  continued: number;
 }
 
 export class Pipeline {

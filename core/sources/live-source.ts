@@ -26,7 +26,7 @@
 import type { Config } from '../config/schema';
 import { FsfaultError } from '../errors';
 import type { KmsgRecord, MountInfo, MountRecord, RawRecord } from '../model/raw-record';
-import type { LiveSourceCounters } from '../pipeline/pipeline';
+import type { LiveSourceCounters } from '../pipeline/pipeline-stats';
 import type { FsPlugin } from '../plugin-api';
 import type { KmsgStart, Watcher, WatcherStats } from '../../native/types';
 import { AsyncLimiter } from './async-limiter';
@@ -38,7 +38,7 @@ import { REAL_LIVE_NATIVE, type LiveNative } from './live-native';
 import { LiveScheduler } from './live-scheduler';
 import { OrderedEmitter } from './ordered-emitter';
 import type { FsProbe } from './probe';
-import type { RecordSink, Source } from './source';
+import type { RecordSink, Source } from '../pipeline/source';
 
 const FAN_FS_ERROR = 0x8000;
 

@@ -57,8 +57,11 @@ function geometryOf(g: unknown, where: string): Record<string, number> {
   return out;
 }
 
-/** Parse one non-empty line; `clockUs` supplies readAtUs when the line has none. */
-export function parseReplayLine(line: string, where: string, clockUs: () => number): RawRecord {
+/**
+ * Parse one non-empty line. Every record kind carries `readAtUs`, the time it was read: event times
+ * come from it, so a replay gives the same times whenever it runs. A line without one is an error.
+ */
+export function parseReplayLine(line: string, where: string): RawRecord {
   let o: Obj;
   try {
     o = JSON.parse(line) as Obj;
@@ -66,7 +69,8 @@ export function parseReplayLine(line: string, where: string, clockUs: () => numb
     throw bad(where, `not JSON: ${(e as Error).message}`);
   }
   if (!o || typeof o !== 'object' || Array.isArray(o)) throw bad(where, 'must be a JSON object');
-  const readAtUs = o.readAtUs === undefined ? clockUs() : num(o, 'readAtUs', where);
+  if (o.readAtUs === undefined) throw bad(where, "field 'readAtUs' (µs since the epoch when the record was read) is missing: every line needs its read time");
+  const readAtUs = num(o, 'readAtUs', where);
   switch (o.source) {
     case 'kmsg': {
       const rec = parseKmsgRecord(str(o, 'record', where), readAtUs);

@@ -1,47 +1,68 @@
 /**
- * Replays a recorded JSON-lines file through the pipeline without privileges. The whole file is
- * validated before the first record is delivered, so a bad line fails the run cleanly instead of
- * half-replaying it.
+ * Replays a recorded JSON-lines file through the pipeline without privileges. The file is read
+ * twice, streaming, in bounded memory: a first pass validates every line (a bad line fails the run
+ * cleanly before the first record is delivered, instead of half-replaying it) and notes which
+ * filesystems fanotify watched; the second delivers the records in batches.
  */
-import * as fs from 'node:fs';
-import { FsfaultError } from '../errors';
 import type { RawRecord } from '../model/raw-record';
+import { replayFileLines } from './replay-file';
 import { parseReplayLine } from './replay-line';
-import type { RecordSink, Source } from './source';
+import type { RecordSink, Source } from '../pipeline/source';
 
-export function readReplayFile(file: string, clockUs: () => number = () => Date.now() * 1000): RawRecord[] {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new FsfaultError('REPLAY_UNREADABLE', `cannot read replay file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
-  }
-  const out: RawRecord[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '' || line.trimStart().startsWith('#')) return;
-    out.push(parseReplayLine(line, `${file}:${i + 1}`, clockUs));
-  });
-  // A recording with fanotify records for a filesystem was made while fanotify watched it.
+/** Lines handled between two turns of the event loop. */
+const TURN = 4096;
+
+const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
+
+/** A recording with fanotify records for a filesystem was made while fanotify watched it. */
+function markWatched(r: RawRecord, watched: ReadonlySet<string>): RawRecord {
+  if (r.source === 'mount' && r.fanotify === undefined && r.mount.fsid !== null && watched.has(r.mount.fsid)) r.fanotify = true;
+  return r;
+}
+
+function* parsed(file: string): Generator<RawRecord> {
+  for (const { no, text } of replayFileLines(file)) yield parseReplayLine(text, `${file}:${no}`);
+}
+
+/** Every record of a (small) replay file, validated: for tests, the conformance kit and `validate`. */
+export function readReplayFile(file: string): RawRecord[] {
+  const out = [...parsed(file)];
   const watched = new Set(out.flatMap((r) => (r.source === 'fanotify' ? [r.fsid] : [])));
-  for (const r of out) {
-    if (r.source === 'mount' && r.fanotify === undefined && r.mount.fsid !== null && watched.has(r.mount.fsid)) r.fanotify = true;
+  return out.map((r) => markWatched(r, watched));
+}
+
+/** Validate a replay file of any size without keeping it: its record count and fanotify-watched fsids. */
+export async function scanReplayFile(file: string): Promise<{ records: number; watched: Set<string> }> {
+  const watched = new Set<string>();
+  let records = 0;
+  for (const r of parsed(file)) {
+    if (r.source === 'fanotify') watched.add(r.fsid);
+    if (++records % TURN === 0) await yieldToLoop();
   }
-  return out;
+  return { records, watched };
 }
 
 export class ReplaySource implements Source {
   readonly name = 'replay';
   private done: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   constructor(private readonly file: string, private readonly batchSize = 256) {}
 
   async start(sink: RecordSink): Promise<void> {
-    const records = readReplayFile(this.file);
+    const { watched } = await scanReplayFile(this.file);
     this.done = (async () => {
-      for (let i = 0; i < records.length; i += this.batchSize) {
-        sink(records.slice(i, i + this.batchSize));
-        await new Promise((r) => setImmediate(r)); // let the consumer run between batches
+      let batch: RawRecord[] = [];
+      for (const r of parsed(this.file)) {
+        if (this.stopped) return;
+        batch.push(markWatched(r, watched));
+        if (batch.length >= this.batchSize) {
+          sink(batch);
+          batch = [];
+          await yieldToLoop(); // let the consumer run between batches
+        }
       }
+      if (batch.length && !this.stopped) sink(batch);
     })();
   }
 
@@ -49,5 +70,7 @@ export class ReplaySource implements Source {
     return this.done;
   }
 
-  async stop(): Promise<void> {}
+  async stop(): Promise<void> {
+    this.stopped = true;
+  }
 }

@@ -14,7 +14,7 @@ import type { Connector } from '../../core/pipeline/connector';
 import type { Pipeline } from '../../core/pipeline/pipeline';
 import type { EventQueue } from '../../core/queue/event-queue';
 import { LiveSource } from '../../core/sources/live-source';
-import { wireLiveSource } from '../../core/sources/live-wiring';
+import { wireLiveSource } from '../../core/cli/live-wiring';
 import type { FsProbe } from '../../core/sources/probe';
 import type { LocalStore } from '../../core/store/local-store';
 import { MemoryLog } from '../../core/store/memory-log';

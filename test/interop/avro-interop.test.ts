@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { AvroFilesConfig } from '../../core/config/schema';
 import type { FsEvent } from '../../core/model/event';
 import { createAvroFileConnector } from '../../connectors/avro-file/connector';
-import { scanHost } from '../../connectors/avro-file/layout';
+import { scanHost } from '../../core/avro/layout';
 import { runReport } from '../../core/cli/commands/report';
 import { context, pump, setup } from '../unit/helpers-avro/fixtures';
 import { fleetEvents, FLEET } from '../unit/helpers-avro/fleet';

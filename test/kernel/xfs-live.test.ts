@@ -20,7 +20,7 @@ import type { FsEvent } from '../../core/model/event';
 import type { MountInfo, RawRecord } from '../../core/model/raw-record';
 import type { Pipeline } from '../../core/pipeline/pipeline';
 import type { EventQueue } from '../../core/queue/event-queue';
-import type { RecordSink, Source } from '../../core/sources/source';
+import type { RecordSink, Source } from '../../core/pipeline/source';
 import { XfsHealthProbe } from '../../core/sources/probes/xfs-health-probe';
 import { MemoryLog } from '../../core/store/memory-log';
 import { createWatcher, readMountTable } from '../../native/index';

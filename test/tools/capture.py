@@ -143,11 +143,12 @@ class Fanotify:
                 buf = os.read(self.fd, 65536)
             except BlockingIOError:
                 break
+            read_at = now_us()  # every replay line carries its read time; replays never use their own clock
             off = 0
             while off + 24 <= len(buf):
                 event_len, _vers, _res, meta_len, mask, _fd, pid = struct.unpack_from('<IBBHQii', buf, off)
                 ev = {'source': 'fanotify', 'mask': mask, 'fsid': None, 'error': None, 'error_count': None,
-                      'handle_type': None, 'handle': None, 'pid': pid, 'path': None}
+                      'handle_type': None, 'handle': None, 'pid': pid, 'path': None, 'readAtUs': read_at}
                 pos = off + meta_len
                 while pos + 4 <= off + event_len:
                     info_type, _pad, ln = struct.unpack_from('<BBH', buf, pos)
@@ -216,7 +217,7 @@ class Recorder:
 
     def mounted(self, action='mounted', watch=True):
         # `fanotify`: a FAN_FS_ERROR mark is on this mount, even if the recipe makes no event.
-        self.lines.append({'source': 'mount', 'action': action, 'fanotify': watch, 'mount': mount_info(self.fs.mnt, self.fs.device)})
+        self.lines.append({'source': 'mount', 'action': action, 'fanotify': watch, 'mount': mount_info(self.fs.mnt, self.fs.device), 'readAtUs': now_us()})
         if watch:
             if self.fan:
                 self.fan.close()
@@ -230,7 +231,7 @@ class Recorder:
             self.lines.extend(self.fan.take())
 
     def counters(self):
-        self.lines.append({'source': 'sysfs', 'device': self.fs.device, 'fsType': 'ext4', 'counters': sysfs_counters(self.fs.device)})
+        self.lines.append({'source': 'sysfs', 'device': self.fs.device, 'fsType': 'ext4', 'counters': sysfs_counters(self.fs.device), 'readAtUs': now_us()})
 
     def write(self, path):
         with open(path, 'w') as f:

@@ -15,7 +15,7 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from capture import LoopFs, Recorder, run  # noqa: E402
+from capture import LoopFs, Recorder, now_us, run  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.normpath(os.path.join(HERE, '..', 'fixtures'))
@@ -93,7 +93,7 @@ def recipe_ltp22(fs, rec):
         rec.collect(); rec.counters()
         last = [l for l in rec.lines if l['source'] == 'mount'][-1]['mount']
         fs.umount()
-        rec.lines.append({'source': 'mount', 'action': 'unmounted', 'mount': last})
+        rec.lines.append({'source': 'mount', 'action': 'unmounted', 'mount': last, 'readAtUs': now_us()})
 
 
 def recipe_abort(fs, rec):

@@ -15,6 +15,7 @@ usable when the fixtures were recorded; struct layouts are those of kernel-error
 import errno
 import fcntl
 import json
+import time
 import os
 import struct
 import sys
@@ -26,8 +27,10 @@ BULKSTAT_SIZE = 192
 
 
 def line(device, scope, index, sick=0, checked=0, failure=None):
+    # readAtUs: every replay line carries its read time (a replay never uses its own clock).
     return json.dumps({"source": "ioctl", "device": device, "fsType": "xfs", "scope": scope,
-                       "index": index, "sick": sick, "checked": checked, "failure": failure},
+                       "index": index, "sick": sick, "checked": checked, "failure": failure,
+                       "readAtUs": time.time_ns() // 1000},
                       separators=(",", ":"))
 
 

@@ -52,7 +52,7 @@ class Recording {
       uuid: sh('blkid', ['-p', '-s', 'UUID', '-o', 'value', this.lf.loopDev], { allowFail: true }).trim() || null,
       options,
     };
-    this.lines.push(JSON.stringify({ source: 'mount', action: 'mounted', mount }));
+    this.lines.push(JSON.stringify({ source: 'mount', action: 'mounted', mount, readAtUs: Date.now() * 1000 }));
   }
 
   kmsg(): void {

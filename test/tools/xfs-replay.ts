@@ -4,7 +4,6 @@
  * becomes; contextFor builds a classify context from the fixture's mount lines for direct
  * classify calls.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FsEvent } from '../../core/model/event';
 import type { ClassifyContext, FsPlugin } from '../../core/plugin-api';
@@ -18,7 +17,7 @@ import { queueHooks } from '../../core/container';
 import { composeSchema } from '../../core/schema/compose';
 import { EventCodec } from '../../core/schema/codec';
 import { MemoryLog } from '../../core/store/memory-log';
-import { parseReplayLine } from '../../core/sources/replay-line';
+import { readReplayFile } from '../../core/sources/replay-source';
 import type { XfsBlob } from '../../plugins/xfs';
 import { xfsPlugin } from '../../plugins/xfs';
 import { fixturesDir } from '../helpers/paths';
@@ -28,12 +27,7 @@ export const FIXTURE_GEOMETRY = { blocksize: 4096, agblocks: 32768, agcount: 4, 
 
 export function loadFixture(name: string): RawRecord[] {
   const file = path.join(fixturesDir, `xfs-${name}.jsonl`);
-  let clock = 0;
-  return fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l, i) => parseReplayLine(l, `${file}:${i + 1}`, () => ++clock));
+  return readReplayFile(file);
 }
 
 export function contextFor(records: RawRecord[], geometry: Record<string, number> | null = FIXTURE_GEOMETRY): ClassifyContext & { fsGeometry(d: string): Record<string, number> | undefined } {

@@ -6,8 +6,8 @@ import * as path from 'node:path';
 import { AvroFilesConfig } from '../../core/config/schema';
 import { isFsfaultError } from '../../core/errors';
 import { createAvroFileConnector, type AvroFileConnectorOptions } from '../../connectors/avro-file/connector';
-import { scanHost } from '../../connectors/avro-file/layout';
-import { OcfReader } from '../../connectors/avro-file/ocf-reader';
+import { scanHost } from '../../core/avro/layout';
+import { OcfReader } from '../../core/avro/ocf-reader';
 import { context, ev, pump, setup, type Setup } from './helpers-avro/fixtures';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'fsfault-avro-conn-'));

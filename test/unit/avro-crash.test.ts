@@ -11,8 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EventCodec } from '../../core/schema/codec';
 import { SqliteStore } from '../../core/store/sqlite-store';
-import { scanHost } from '../../connectors/avro-file/layout';
-import { OcfReader } from '../../connectors/avro-file/ocf-reader';
+import { scanHost } from '../../core/avro/layout';
+import { OcfReader } from '../../core/avro/ocf-reader';
 import { testSchema } from './helpers-avro/fixtures';
 
 const child = path.join(__dirname, 'helpers-avro', 'crash-child.js');

@@ -89,11 +89,40 @@ describe('fsfault CLI', () => {
 
   it('a bad replay line is named by file and line, and nothing is half-replayed', () => {
     const f = path.join(tmp, 'bad.jsonl');
-    fs.writeFileSync(f, fs.readFileSync(example, 'utf8') + '{"source":"fanotify","fsid":"x"}\n');
+    fs.writeFileSync(f, fs.readFileSync(example, 'utf8') + '{"source":"fanotify","fsid":"x","readAtUs":1}\n');
     const r = runCli(['watch', '--replay', f, '--once', '--json', '--no-store', '--plugin', examplePlugin]);
     assert.equal(r.code, 2);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /REPLAY_BAD_LINE.*bad.jsonl:11: field 'error' must be a number/);
+  });
+
+  it('a replay line without its read time is an error naming the line (a replay never uses its own clock)', () => {
+    const f = path.join(tmp, 'untimed.jsonl');
+    fs.writeFileSync(f, fs.readFileSync(example, 'utf8') + '{"source":"sysfs","device":"sdz1","fsType":"examplefs","counters":{}}\n');
+    const r = runCli(['watch', '--replay', f, '--once', '--json', '--no-store', '--plugin', examplePlugin]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^fsfault: error \[REPLAY_BAD_LINE\]: .*untimed.jsonl:11: field 'readAtUs' .* is missing/);
+  });
+
+  it('replaying a recording twice, at different wall times, gives identical event times', async () => {
+    // ext4-trigger: a log line, a fanotify event and a sysfs reading of one error, each with its read time.
+    const rec = path.join(repoRoot, 'examples', 'ext4-trigger.jsonl');
+    const times = () => {
+      const r = runCli(['watch', '--replay', rec, '--once', '--json', '--no-store']);
+      assert.equal(r.code, 0, r.stderr);
+      return r.stdout.trim().split('\n').map((l) => {
+        const e = JSON.parse(l) as { kind: string; firstSeen: string; lastSeen: string };
+        return `${e.kind} ${e.firstSeen} ${e.lastSeen}`;
+      });
+    };
+    const first = times();
+    await new Promise((r) => setTimeout(r, 1100));
+    const second = times();
+    assert.ok(first.length > 0);
+    assert.deepEqual(second, first);
+    // The recording was made in 2026-11; no event may carry the time of this run.
+    for (const t of first) assert.match(t, /^\S+ 2026-11-21T\S+ 2026-11-21T/);
   });
 
   it('--help works everywhere', () => {

@@ -14,7 +14,7 @@ import { register as registerSummary } from '../../core/cli/commands/summary';
 import { isFsfaultError } from '../../core/errors';
 import { parseTimeArg } from '../../core/cli/time-arg';
 import { SqliteStore } from '../../core/store/sqlite-store';
-import { defaultStoreDeps, type StoreCommandDeps } from '../../core/store/store-commands';
+import { defaultStoreDeps, type StoreCommandDeps } from '../../core/cli/store-commands';
 import type { LocalStore } from '../../core/store/local-store';
 import { replayEvents } from '../../core/store/replay';
 import { fsOf, makeEvent, rmTemp, tempStateDir, testCodec } from './store-test-events';

@@ -9,7 +9,7 @@ import { jsonView, textView } from '../../model/json-view';
 import { parseTimeArg } from '../time-arg';
 import type { LocalStore } from '../../store/local-store';
 import { scanQuery } from '../../store/replay';
-import { addStoreLocationOptions, withStore, writeLines, type StoreCommandDeps, type StoreLocationOptions } from '../../store/store-commands';
+import { addStoreLocationOptions, withStore, writeLines, type StoreCommandDeps, type StoreLocationOptions } from '../store-commands';
 import type { EventQuery } from '../../store/types';
 
 export interface EventsOptions extends StoreLocationOptions {

@@ -18,8 +18,8 @@ import type { EventLog } from '../../store/types';
 import { builtinPlugins } from '../../../plugins';
 import { openStoreReadOnly, storeRef } from '../../analytics/inputs';
 import { parseTimeArg } from '../time-arg';
-import { isCodecName } from '../../../connectors/avro-file/codecs';
-import { OcfWriter } from '../../../connectors/avro-file/ocf-writer';
+import { isCodecName } from '../../avro/codecs';
+import { OcfWriter } from '../../avro/ocf-writer';
 import type { CliIo } from '../io';
 
 export interface ExportOptions {

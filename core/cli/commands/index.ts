@@ -11,7 +11,7 @@ import { register as events } from './events';
 import { register as summary } from './summary';
 import { register as replay } from './replay';
 import { register as doctor } from './doctor';
-import { defaultStoreDeps } from '../../store/store-commands';
+import { defaultStoreDeps } from '../store-commands';
 import { replayInto } from '../replay-into';
 
 export const COMMANDS: readonly ((program: Command, io: CliIo) => void)[] = [

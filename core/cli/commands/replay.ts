@@ -8,7 +8,7 @@ import { FsfaultError } from '../../errors';
 import { jsonView } from '../../model/json-view';
 import type { LocalStore } from '../../store/local-store';
 import { replayEvents } from '../../store/replay';
-import { addStoreLocationOptions, withStore, writeLines, type StoreCommandDeps, type StoreLocationOptions } from '../../store/store-commands';
+import { addStoreLocationOptions, withStore, writeLines, type StoreCommandDeps, type StoreLocationOptions } from '../store-commands';
 
 export const REPLAY_TARGETS = ['stdout', 'kafka', 'avro'] as const;
 export type ReplayTarget = (typeof REPLAY_TARGETS)[number];

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { statusJson, statusText } from '../../projections/status-view';
 import type { LocalStore } from '../../store/local-store';
-import { addStoreLocationOptions, withStore, type StoreCommandDeps, type StoreLocationOptions } from '../../store/store-commands';
+import { addStoreLocationOptions, withStore, type StoreCommandDeps, type StoreLocationOptions } from '../store-commands';
 
 export interface StatusOptions extends StoreLocationOptions {
   json?: boolean;

@@ -7,7 +7,7 @@ import { parseTimeArg } from '../time-arg';
 import { summarize, summaryText, type Summary } from '../../projections/summary';
 import type { LocalStore } from '../../store/local-store';
 import { scanQuery } from '../../store/replay';
-import { addStoreLocationOptions, withStore, type StoreCommandDeps, type StoreLocationOptions } from '../../store/store-commands';
+import { addStoreLocationOptions, withStore, type StoreCommandDeps, type StoreLocationOptions } from '../store-commands';
 import type { EventQuery } from '../../store/types';
 
 export interface SummaryOptions extends StoreLocationOptions {

@@ -5,6 +5,10 @@
  *
  * Durability is the caller's business except for `finish()`, which writes the last block and
  * fsyncs the file before closing it; renaming into place is done by the connector.
+ *
+ * Kept as fsfault's own code rather than avsc's BlockEncoder: avsc encodes JS values, while the
+ * stored bodies must go into the file byte for byte (one encoding per event, the same bytes Kafka
+ * carries), and the metadata (fingerprint, host) and sync marker are under our control.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';

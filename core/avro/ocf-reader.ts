@@ -5,9 +5,9 @@
  * commands that use it (report, tests) read files one after another and never hold a whole file.
  */
 import * as fs from 'node:fs';
-import { FsfaultError } from '../../core/errors';
-import { parseAvroSchema, type AvroResolver, type AvroType } from '../../core/edges/avro';
-import { decodeAt } from '../../core/edges/avro-container';
+import { FsfaultError } from '../errors';
+import { parseAvroSchema, type AvroResolver, type AvroType } from '../edges/avro';
+import { decodeAt } from '../edges/avro-container';
 import { decodeLong } from './binary';
 import { blockCodec, isCodecName, type CodecName } from './codecs';
 import { MAGIC, SYNC_SIZE } from './ocf-format';

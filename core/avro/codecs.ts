@@ -4,9 +4,9 @@
  *  - null:    data as is
  *  - deflate: raw DEFLATE (RFC 1951, no zlib header), as the spec requires
  *  - snappy:  snappy raw block followed by the CRC-32 (big-endian) of the *uncompressed* data
+ *             (zlib.crc32, Node >= 20.15: IEEE 802.3, the checksum the spec names)
  */
 import * as zlib from 'node:zlib';
-import { crc32 } from './crc32';
 import { snappyCompress, snappyDecompress } from './snappy';
 
 export const CODEC_NAMES = ['null', 'deflate', 'snappy'] as const;
@@ -30,14 +30,14 @@ const CODECS: Record<CodecName, BlockCodec> = {
   snappy: {
     compress: (d) => {
       const crc = Buffer.alloc(4);
-      crc.writeUInt32BE(crc32(d));
+      crc.writeUInt32BE(zlib.crc32(d));
       return Buffer.concat([snappyCompress(d), crc]);
     },
     decompress: (d, max) => {
       if (d.length < 4) throw new Error('snappy block shorter than its CRC-32');
       const out = snappyDecompress(d.subarray(0, d.length - 4), max);
       const want = d.readUInt32BE(d.length - 4);
-      const got = crc32(out);
+      const got = zlib.crc32(out);
       if (want !== got) throw new Error(`snappy CRC-32 mismatch (stored ${want.toString(16)}, computed ${got.toString(16)})`);
       return out;
     },

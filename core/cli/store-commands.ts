@@ -5,10 +5,10 @@
  */
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import type { CliIo } from '../cli/io';
+import type { CliIo } from './io';
 import { loadConfig } from '../config/load';
-import type { LocalStore } from './local-store';
-import { SqliteStore } from './sqlite-store';
+import type { LocalStore } from '../store/local-store';
+import { SqliteStore } from '../store/sqlite-store';
 
 export interface StoreCommandDeps {
   io: CliIo;

@@ -10,8 +10,8 @@ import type { MountTable } from '../pipeline/mount-table';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { PluginRegistry } from '../plugins/registry';
 import type { EventLog } from '../store/types';
-import { bootId } from './live-kmsg-cursor';
-import type { LiveSource } from './live-source';
+import { bootId } from '../sources/live-kmsg-cursor';
+import type { LiveSource } from '../sources/live-source';
 
 /** The part of the inversify container this needs (only container.ts imports inversify). */
 export interface Resolver {
