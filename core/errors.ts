@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   STORE_TOO_NEW: 'the local store was written by a newer fsfault',
   STORE_FULL: 'the local store hit its disk budget with the block policy',
   STORE_PERMISSIONS: 'the state directory has unsafe or wrong permissions',
+  STORE_LOCKED: 'another fsfault process is writing the store (one writer per store); the message names its pid',
   // connectors
   CONNECTOR_FATAL: 'a connector hit a non-retriable error',
   REGISTRY_INCOMPATIBLE: 'the schema is incompatible with the registry subject',

@@ -5,6 +5,7 @@
       "sources": [
         "src/addon.cc",
         "src/fanotify.cc",
+        "src/file_lock.cc",
         "src/handles.cc",
         "src/kmsg.cc",
         "src/mounts.cc",

@@ -54,6 +54,11 @@ export function statfsFsid(p: string): string {
   return callNative(() => loadNative().statfsFsid(p));
 }
 
+/** flock(fd, LOCK_EX|LOCK_NB): true when this fd now holds the lock, false when another holds it. */
+export function flockExclusive(fd: number): boolean {
+  return callNative(() => loadNative().flockExclusive(fd));
+}
+
 export function nameToHandle(p: string): HandleInfo {
   return callNative(() => loadNative().nameToHandle(p));
 }

@@ -120,6 +120,7 @@ export interface NativeBinding {
   abiVersion(): number;
   statfsFsid(path: string): string;
   uniqueMountId(path: string): number | null;
+  flockExclusive(fd: number): boolean;
   nameToHandle(path: string): HandleInfo;
   resolveHandle(mountPoint: string, handleType: number, handle: Buffer): { path: string } | { error: string; syscall: string };
   xfsFsGeometry(mountPoint: string): XfsFsGeometry;

@@ -3,19 +3,13 @@
  * itself on the program; this file only sets up error handling: a bad argument or a typed error
  * becomes one clear line on stderr and a non-zero exit code (2: usage/config, 1: runtime).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { FsfaultError, isFsfaultError } from '../errors';
 import { processIo, type CliIo } from './io';
 import { COMMANDS } from './commands';
+import { packageVersion } from '../package-info';
 
 const USAGE_CODES = new Set(['CLI_BAD_ARGUMENT', 'CONFIG_INVALID', 'CONFIG_UNREADABLE', 'CONFIG_ENV_MISSING', 'REPLAY_BAD_LINE', 'REPLAY_UNREADABLE']);
-
-function packageVersion(): string {
-  const file = path.resolve(__dirname, '..', '..', '..', 'package.json');
-  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
-}
 
 export function createProgram(io: CliIo): Command {
   const program = new Command('fsfault')

@@ -2,7 +2,8 @@
  * `fsfault replay --to kafka|avro`: re-deliver stored history through the connector the config
  * names, the way `watch` would — same schema, same framing, same files. What the destination
  * already holds (Kafka: this host's store offsets at the partitions' tails; Avro files: offsets in
- * finished files) is skipped, so a replay fills gaps and never duplicates. No cursor moves.
+ * finished files) is skipped, so a replay fills gaps and never duplicates. No cursor moves. It holds
+ * the store's writer lock while it runs: a watch on the same store would publish the same offsets.
  */
 import { loadConfig } from '../config/load';
 import { FsfaultError } from '../errors';
@@ -13,6 +14,7 @@ import { composeSchema } from '../schema/compose';
 import { EventCodec } from '../schema/codec';
 import type { LocalStore } from '../store/local-store';
 import { replayEvents } from '../store/replay';
+import { acquireStoreLock } from '../store/store-lock';
 import type { StoredEvent } from '../store/types';
 import { createAvroFileConnector } from '../../connectors/avro-file';
 import { createKafkaConnector } from '../../connectors/kafka';
@@ -30,31 +32,44 @@ export function replayInto(io: CliIo) {
       if (!config.avroFiles) throw new FsfaultError('CLI_BAD_ARGUMENT', 'replay --to avro needs an avroFiles section in the config (--config FILE)');
       connector = createAvroFileConnector(config.avroFiles);
     }
-    const schema = composeSchema(new PluginRegistry([...builtinPlugins, ...config.plugins.map((m) => loadPluginModule(m))]).all());
-    const warn = warnTo(io);
-    const held = await connector.open({ schema, codec: new EventCodec(schema), log: store, committed: 0, host: config.host, warn });
-    const skipTo = typeof held === 'number' ? held : 0;
-    let delivered = 0;
+    // The destination's position is this store's offsets: a watch publishing from the same store
+    // would race this replay for the same offsets, so replay --to takes the writer lock (and holds
+    // it until done) or refuses with STORE_LOCKED.
+    const file = store.info().file;
+    const lock = file ? acquireStoreLock(file, `replay --to ${target} from`) : null;
     try {
-      let batch: StoredEvent[] = [];
-      const max = connector.batching?.maxEvents ?? 500;
-      for (const s of replayEvents(store, Math.max(from, skipTo + 1), end)) {
-        batch.push(s);
-        if (batch.length >= max) {
-          await connector.deliver(batch);
-          delivered += batch.length;
-          batch = [];
-        }
-      }
-      if (batch.length) {
+      return await deliverRange(connector, store, from, end, config.host, config.plugins, io);
+    } finally {
+      lock?.release();
+    }
+  };
+}
+
+async function deliverRange(connector: Connector, store: LocalStore, from: number, end: number, host: string, pluginModules: readonly string[], io: CliIo): Promise<number> {
+  const schema = composeSchema(new PluginRegistry([...builtinPlugins, ...pluginModules.map((m) => loadPluginModule(m))]).all());
+  const warn = warnTo(io);
+  const held = await connector.open({ schema, codec: new EventCodec(schema), log: store, committed: 0, host, warn });
+  const skipTo = typeof held === 'number' ? held : 0;
+  let delivered = 0;
+  try {
+    let batch: StoredEvent[] = [];
+    const max = connector.batching?.maxEvents ?? 500;
+    for (const s of replayEvents(store, Math.max(from, skipTo + 1), end)) {
+      batch.push(s);
+      if (batch.length >= max) {
         await connector.deliver(batch);
         delivered += batch.length;
+        batch = [];
       }
-      await connector.flush();
-    } finally {
-      await connector.close();
     }
-    if (skipTo >= from) warn(`${connector.name} already held offsets up to ${skipTo}; replayed from ${Math.max(from, skipTo + 1)}`);
-    return delivered;
-  };
+    if (batch.length) {
+      await connector.deliver(batch);
+      delivered += batch.length;
+    }
+    await connector.flush();
+  } finally {
+    await connector.close();
+  }
+  if (skipTo >= from) warn(`${connector.name} already held offsets up to ${skipTo}; replayed from ${Math.max(from, skipTo + 1)}`);
+  return delivered;
 }

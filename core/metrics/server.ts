@@ -1,11 +1,14 @@
 /**
- * The metrics endpoint of `fsfault watch --metrics ADDR`: `/metrics` (Prometheus text), `/healthz`
- * (the process serves) and `/readyz` (the pipeline runs and no connector stopped with an error).
- * Plain node:http: a scrape target needs nothing more.
+ * The metrics endpoint of `fsfault watch --metrics ADDR`: `/metrics` (Prometheus text: fsfault's
+ * families, the process/Node defaults and fsfault_build_info, through core/edges/prometheus.ts),
+ * `/healthz` (the process serves) and `/readyz` (the pipeline runs and no connector stopped with an
+ * error). Plain node:http: a scrape target needs nothing more.
  */
 import * as http from 'node:http';
 import { FsfaultError } from '../errors';
-import { exposition, type MetricsSnapshot } from './exposition';
+import { allFamilies, type MetricsSnapshot } from './exposition';
+import { createPromRegistry } from '../edges/prometheus';
+import { packageVersion } from '../package-info';
 
 export interface MetricsServer {
   /** The address actually bound (port 0 picks a free one). */
@@ -22,12 +25,16 @@ export function parseListen(addr: string): { host: string; port: number } {
 
 export async function startMetricsServer(listen: string, snapshot: () => MetricsSnapshot, ready: () => boolean): Promise<MetricsServer> {
   const { host, port } = parseListen(listen);
+  const registry = createPromRegistry({ version: packageVersion(), node: process.version, abi: process.versions.modules });
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET') {
       res.writeHead(405).end();
     } else if (path === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(exposition(snapshot()));
+      registry.render(allFamilies(snapshot())).then(
+        (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+        (e: Error) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`metrics failed: ${e.message}\n`),
+      );
     } else if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {

@@ -70,6 +70,11 @@ export class ConnectorPump {
     });
   }
 
+  /** The registry schema id the connector frames events with, if it uses one. */
+  get schemaId(): number | null {
+    return this.connector.stats?.().schemaId ?? null;
+  }
+
   /** The error that stopped this connector, if any. */
   get error(): Error | null {
     return this.fatal;

@@ -42,4 +42,6 @@ export interface Connector {
    */
   flush(opts?: { idle?: boolean }): Promise<number | void>;
   close(): Promise<void>;
+  /** What the connector knows about itself, for metrics (e.g. the registry schema id it frames with). */
+  stats?(): { schemaId?: number | null };
 }

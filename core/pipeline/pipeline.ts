@@ -14,6 +14,7 @@ import type { MetricsSnapshot } from '../metrics/exposition';
 import { KMSG_REJECTED_CURSOR, type LiveSourceCounters, type PipelineStats } from './pipeline-stats';
 import type { EventQueue } from '../queue/event-queue';
 import type { EventLog } from '../store/types';
+import type { LocalStore } from '../store/local-store';
 import type { Source } from './source';
 import type { Classifier } from './classifier';
 import type { ConnectorPump } from './connector-pump';
@@ -50,6 +51,8 @@ export class Pipeline {
   private readonly health = new HealthDiff();
   private idle: (() => void)[] = [];
   private live: LiveState = {};
+  /** Set by useLiveState: only then are kernel cursors (kmsg seq/boot, counter baselines) stored. */
+  private liveAttached = false;
   /** Source cursors as they were when `pending` was taken: they describe exactly that batch. */
   private pendingCursors: Record<string, string> = {};
   private rejectedBase = 0;
@@ -70,6 +73,7 @@ export class Pipeline {
     // The rejected-record tally is kept over the store's life: this run adds to what is stored.
     const stored = Number(this.log.sourceCursor(KMSG_REJECTED_CURSOR) ?? 0);
     this.rejectedBase = Number.isSafeInteger(stored) && stored >= 0 ? stored : 0;
+    this.liveAttached = true;
   }
 
   async start(): Promise<void> {
@@ -213,6 +217,9 @@ export class Pipeline {
 
   /** Cursors of everything ingested so far (right after a take, all of it is in the batch). */
   private sourceCursors(): Record<string, string> {
+    // Kernel cursors describe this machine's kernel: only the live source may move them. A replayed
+    // recording's sequence numbers stored here would make a later live watch skip or repeat records.
+    if (!this.liveAttached) return {};
     const cursors: Record<string, string> = this.live.counters?.cursors() ?? {};
     if (this.stats.kmsgSeq !== null) {
       cursors['kmsg.seq'] = String(this.stats.kmsgSeq);
@@ -277,10 +284,18 @@ export class Pipeline {
       queue: this.queue.counters(),
       pipeline: { ...this.stats },
       classifier: { ...this.classifier.counters },
-      pumps: this.pumps.map((p) => ({ ...p.stats })),
+      pumps: this.pumps.map((p) => ({ ...p.stats, lagSeconds: this.lagSeconds(p.stats.committed), schemaId: p.schemaId })),
       storeHeadOffset: this.log.headOffset(),
       source: this.live.sourceCounters?.() ?? null,
+      health: 'health' in this.log ? (this.log as LocalStore).health() : null,
+      ready: this.ready(),
     };
+  }
+
+  /** Age of the oldest stored event after `committed` (0 when there is none). */
+  private lagSeconds(committed: number): number {
+    const next = this.log.readAfter(committed, 1)[0];
+    return next ? Math.max(0, (Date.now() * 1000 - next.storedAt) / 1e6) : 0;
   }
 
   /** Running, not stopping, and no connector stopped with an error. */

@@ -23,6 +23,7 @@ import {
 } from './retention';
 import { damaged, notAStore, storeError } from './store-errors';
 import { checkIndexSpace, prepareStateDir, prepareStoreFile, storeFile } from './store-layout';
+import { acquireStoreLock, type StoreLock } from './store-lock';
 import { StoredSchemas } from './stored-schemas';
 import type { EventQuery, StoredEvent } from './types';
 
@@ -66,6 +67,8 @@ export class SqliteStore implements LocalStore {
   readonly durability: Durability;
   readonly retention: RetentionOptions;
   private readonly host: string;
+  /** The single-writer lock (writers only), released by close(). */
+  private readonly lock: StoreLock | null;
   /** The last writer's settings (a reader's own options do not apply to the store). */
   private writerSettings: { durability: Durability; retention: RetentionOptions };
 
@@ -85,18 +88,25 @@ export class SqliteStore implements LocalStore {
     if (!this.readOnly && !this.codec) throw new FsfaultError('STORE_OPEN_FAILED', 'a writable store needs the event codec (pass codec, or open read-only)');
     prepareStateDir(opts.stateDir, !this.readOnly);
     this.file = storeFile(opts.stateDir, opts.host);
-    prepareStoreFile(this.file, !this.readOnly);
-    checkIndexSpace(opts.stateDir, this.file);
+    // One writer per store, before the writer touches the file; readers never take it (WAL).
+    this.lock = this.readOnly ? null : acquireStoreLock(this.file);
     try {
-      this.db = openSqlite(this.file, { readonly: this.readOnly, fileMustExist: true });
+      prepareStoreFile(this.file, !this.readOnly);
+      checkIndexSpace(opts.stateDir, this.file);
+      try {
+        this.db = openSqlite(this.file, { readonly: this.readOnly, fileMustExist: true });
+      } catch (e) {
+        throw storeError(e, this.file, 'open');
+      }
+      try {
+        this.initialise(opts.quickCheck ?? !this.readOnly);
+      } catch (e) {
+        this.db.close();
+        throw storeError(e, this.file, 'open');
+      }
     } catch (e) {
-      throw storeError(e, this.file, 'open');
-    }
-    try {
-      this.initialise(opts.quickCheck ?? !this.readOnly);
-    } catch (e) {
-      this.db.close();
-      throw storeError(e, this.file, 'open');
+      this.lock?.release();
+      throw e;
     }
     this.schemas = new StoredSchemas(this.codec, (fp) => this.schemaText(fp), this.file);
   }
@@ -469,7 +479,11 @@ export class SqliteStore implements LocalStore {
 
   close(): void {
     this.stmts.clear();
-    this.db.close();
+    try {
+      this.db.close();
+    } finally {
+      this.lock?.release();
+    }
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include "async_call.h"
 #include "fanotify.h"
+#include "file_lock.h"
 #include "handles.h"
 #include "kmsg.h"
 #include "mounts.h"
@@ -53,6 +54,17 @@ Napi::Value UniqueMountIdJs(const Napi::CallbackInfo& info) {
   if (!UniqueMountId(info[0].As<Napi::String>(), &id, &err)) return Raise(env, err);
   if (id == 0) return env.Null();
   return Napi::Number::New(env, static_cast<double>(id));
+}
+
+// flockExclusive(fd) -> true (locked by this fd) | false (another process holds it); throws on
+// any other failure (EBADF, ENOLCK, ...).
+Napi::Value FlockExclusiveJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !IsUint(info[0], 2147483647.0)) return TypeError(env, "flockExclusive(fd: int)");
+  SysError err;
+  const bool locked = TryLockExclusive(info[0].As<Napi::Number>().Int32Value(), &err);
+  if (err.err != 0) return Raise(env, err);
+  return Napi::Boolean::New(env, locked);
 }
 
 // nameToHandle(path) -> { handleType, handleHex, mountId }
@@ -241,6 +253,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("abiVersion", Napi::Function::New(env, AbiVersion));
   exports.Set("statfsFsid", Napi::Function::New(env, StatfsFsidJs));
   exports.Set("uniqueMountId", Napi::Function::New(env, UniqueMountIdJs));
+  exports.Set("flockExclusive", Napi::Function::New(env, FlockExclusiveJs));
   exports.Set("nameToHandle", Napi::Function::New(env, NameToHandleJs));
   exports.Set("resolveHandle", Napi::Function::New(env, ResolveHandleJs));
   exports.Set("xfsFsGeometry", Napi::Function::New(env, XfsFsGeometryJs));

@@ -8,10 +8,12 @@ import type { Pipeline } from '../../core/pipeline/pipeline';
 import { ReplaySource } from '../../core/sources/replay-source';
 import { createStdoutConnector } from '../../connectors/stdout/stdout-connector';
 import { startMetricsServer, parseListen } from '../../core/metrics/server';
-import { exposition } from '../../core/metrics/exposition';
 import { statusText } from '../../core/projections/status-view';
 import { isFsfaultError } from '../../core/errors';
 import { examplePlugin } from '../../plugins/example';
+import { builtinPlugins } from '../../plugins';
+import { filesystemFamilies, MAX_FILESYSTEMS } from '../../core/metrics/filesystem-families';
+import { emptyProjection, foldEvent, type FsHealth } from '../../core/projections/fs-health';
 import { fixturesDir, repoRoot } from '../helpers/paths';
 import { runCli } from '../helpers/cli';
 import { PassThrough } from 'node:stream';
@@ -74,10 +76,14 @@ describe('metrics endpoint', () => {
       const pipeline = c.get<Pipeline>(TOKENS.Pipeline);
       pipeline.useLiveState({ sourceCounters: () => ({ kmsgRejected: rejectedThisRun, resolveTimeouts: 2, resolveRefused: 1, probeTimeouts: 4 }) });
       await pipeline.start();
-      await pipeline.drain();
-      const text = exposition(pipeline.metrics());
-      await pipeline.stop();
-      return text;
+      const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.ready());
+      try {
+        await pipeline.drain();
+        return await (await fetch(`http://127.0.0.1:${server.address.port}/metrics`)).text();
+      } finally {
+        await server.close();
+        await pipeline.stop();
+      }
     };
     const text = await run(3);
     assert.equal(sample(text, 'fsfault_kmsg_rejected_records_total'), 3);
@@ -89,6 +95,62 @@ describe('metrics endpoint', () => {
     const l = log!;
     assert.equal(l.sourceCursor('kmsg.rejected'), '5', 'a second run adds to the stored total');
     assert.match(statusText(l.health(), l.info()), /kernel log: 5 records written by user processes \(facility != 0\) rejected/);
+  });
+
+  it('serves per-filesystem series, the process defaults and build info (prom-client)', async () => {
+    const sink = new PassThrough();
+    sink.resume();
+    const c = buildContainer({
+      config: validateConfig({ host: 't', queue: { lingerMs: 0 } }),
+      plugins: builtinPlugins,
+      log: (_s, codec) => new MemoryLog(codec),
+      sources: [new ReplaySource(path.join(fixturesDir, 'ext4-abort.jsonl'))],
+      connectors: [createStdoutConnector({ format: 'json', out: sink })],
+      warn: () => undefined,
+    });
+    const pipeline = c.get<Pipeline>(TOKENS.Pipeline);
+    await pipeline.start();
+    const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.ready());
+    try {
+      await pipeline.drain();
+      const res = await fetch(`http://127.0.0.1:${server.address.port}/metrics`);
+      const text = await res.text();
+      const fsl = '{fs="loop0",device="loop0",type="ext4"';
+      assert.equal(sample(text, 'fsfault_filesystem_state', `${fsl},state="dead"}`), 1, 'the aborted ext4 is dead');
+      assert.equal(sample(text, 'fsfault_filesystem_state', `${fsl},state="healthy"}`), 0);
+      assert.equal(sample(text, 'fsfault_filesystem_deaths_total', `${fsl}}`), 1);
+      assert.ok(sample(text, 'fsfault_filesystem_errors_total', `${fsl},errno="ESHUTDOWN"}`) >= 1, text);
+      assert.equal(sample(text, 'fsfault_filesystems'), 1);
+      assert.equal(sample(text, 'fsfault_ready'), 1);
+      assert.equal(sample(text, 'fsfault_connector_lag_seconds', '{connector="stdout"}'), 0);
+      assert.match(text, /^fsfault_build_info\{version="\d+\.\d+\.\d+[^"]*",node="v\d+[^"]*",abi="\d+"\} 1$/m);
+      for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_open_fds', 'nodejs_eventloop_lag_seconds']) {
+        assert.ok(sample(text, name) >= 0, name);
+      }
+      await pipeline.stop();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('bounds the per-filesystem series: past the cap, filesystems are summed under fs="_other"', () => {
+    const p = emptyProjection();
+    const map = new Map<string, FsHealth>();
+    const fold = { get: (k: string) => map.get(k), set: (h: FsHealth) => void map.set(h.key, h), host: p.host };
+    const n = MAX_FILESYSTEMS + 50;
+    for (let i = 0; i < n; i++) {
+      const fs = { type: 'ext4', device: `loop${i}`, majorMinor: null, fsid: null, uuid: null, mountPoint: null };
+      foldEvent(fold, i + 1, { kind: 'ERROR', fs, count: i + 1, errno: 5, errnoName: 'EIO', subtypes: 0, firstSeen: i, lastSeen: i } as never);
+    }
+    const fams = filesystemFamilies({ filesystems: map, host: p.host });
+    const errors = fams.find((f) => f.name === 'fsfault_filesystem_errors_total')!;
+    assert.equal(errors.samples.length, MAX_FILESYSTEMS + 1);
+    const other = errors.samples.find((s) => s.labels?.fs === '_other')!;
+    assert.equal(other.value, (50 * 51) / 2, 'the 50 quietest filesystems summed');
+    const total = errors.samples.reduce((a, s) => a + s.value, 0);
+    assert.equal(total, (n * (n + 1)) / 2, 'nothing lost by the cap');
+    const state = fams.find((f) => f.name === 'fsfault_filesystem_state')!;
+    assert.equal(state.samples.find((s) => s.labels?.fs === '_other' && s.labels.state === 'degraded')!.value, 50);
   });
 
   it('refuses a bad address with a clear error', () => {

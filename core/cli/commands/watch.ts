@@ -5,6 +5,9 @@
  * and printed on stdout (text, or JSON lines with --json); --kafka/--avro-dir add connectors.
  * --once exits after the input is drained, the queue flushed and every connector caught up.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import { AvroFilesConfig, KafkaConfig, type Config } from '../../config/schema';
@@ -17,6 +20,7 @@ import type { Pipeline } from '../../pipeline/pipeline';
 import { assertNoConnectorError } from '../../pipeline/pipeline';
 import type { Connector } from '../../pipeline/connector';
 import type { Source } from '../../pipeline/source';
+import type { FsPlugin } from '../../plugin-api';
 import { ReplaySource } from '../../sources/replay-source';
 import { LiveSource } from '../../sources/live-source';
 import { assertLivePrivileges } from '../../sources/live-privileges';
@@ -80,6 +84,19 @@ export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSign
     live = new LiveSource({ sources: config.sources, plugins, warn, probes: config.sources.health.enabled ? [new XfsHealthProbe()] : [] });
     sources.push(live);
   }
+  // A replay never writes into the store a live watch uses (its kernel cursors would be the
+  // recording's): without an explicit --state-dir it runs on a temporary store, removed at exit.
+  const tempStateDir = opts.replay && opts.stateDir === undefined && config.store.enabled ? fs.mkdtempSync(path.join(os.tmpdir(), 'fsfault-replay-')) : null;
+  if (tempStateDir) config.stateDir = tempStateDir;
+  try {
+    await runPipeline(opts, config, plugins, sources, live, io, signal);
+  } finally {
+    if (tempStateDir) fs.rmSync(tempStateDir, { recursive: true, force: true });
+  }
+}
+
+async function runPipeline(opts: WatchOptions, config: Config, plugins: FsPlugin[], sources: Source[], live: LiveSource | null, io: CliIo, signal?: AbortSignal): Promise<void> {
+  const warn = warnTo(io);
   const connectors: Connector[] = connectorsFor(config, io.out);
   const container = buildContainer({
     config,
@@ -127,7 +144,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--once', 'exit after the input is drained and every event is delivered (with --replay)')
     .option('--json', 'print events as JSON lines (default: one human line each)')
     .option('--config <file>', 'configuration file (YAML, ${ENV} interpolated)')
-    .option('--state-dir <dir>', 'where the local store lives (default /var/lib/fsfault)')
+    .option('--state-dir <dir>', 'where the local store lives (default /var/lib/fsfault; with --replay a temporary store removed at exit)')
     .option('--host <name>', 'host name written into events (default: this machine)')
     .option('--plugin <module>', 'load an extra plugin module (repeatable)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--avro-dir <dir>', 'also write Avro container files under DIR (dt=…/host=…/ partitions)')
