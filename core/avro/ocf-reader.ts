@@ -157,8 +157,10 @@ export class OcfReader {
     if (head.length < MAGIC.length || !head.subarray(0, MAGIC.length).equals(MAGIC)) {
       throw corrupt(f, 0, 'not an Avro object container file (bad magic)');
     }
+    // A length field that points past the end: the damage is where the file ends (found by fuzzing:
+    // the offset named a byte the file does not have).
     const short = (at: number) =>
-      corrupt(f, at, head.length < this.size ? `header larger than ${MAX_HEADER_BYTES} bytes` : 'truncated header');
+      corrupt(f, Math.min(at, head.length), head.length < this.size ? `header larger than ${MAX_HEADER_BYTES} bytes` : 'truncated header');
     const meta = new Map<string, Buffer>();
     let p = MAGIC.length;
     for (;;) {

@@ -47,7 +47,15 @@ export function parseConfigText(text: string, origin: string, env: NodeJS.Proces
   } catch (e) {
     throw new FsfaultError('CONFIG_UNREADABLE', `${origin}: not valid YAML: ${(e as Error).message.split('\n')[0]}`, { cause: e });
   }
-  return validateConfig(interpolate(raw ?? {}, env), origin);
+  let interpolated: unknown;
+  try {
+    interpolated = interpolate(raw ?? {}, env);
+  } catch (e) {
+    // Name the file like every other config error does (found by fuzzing).
+    if (e instanceof FsfaultError) throw new FsfaultError(e.code, `${origin}: ${e.message}`, { details: e.details, cause: e });
+    throw e;
+  }
+  return validateConfig(interpolated, origin);
 }
 
 export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): Config {
