@@ -11,7 +11,10 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import { AvroFilesConfig, KafkaConfig, type Config } from '../../config/schema';
-import { connectorsFor } from '../connectors';
+import { agentPublisherFor, connectorsFor } from '../connectors';
+import { agentSnapshotter } from '../agent-snapshot';
+import type { LocalStore } from '../../store/local-store';
+import type { MountTable } from '../../pipeline/mount-table';
 import { startMetricsServer, type MetricsServer } from '../../metrics/server';
 import { XfsHealthProbe } from '../../sources/probes/xfs-health-probe';
 import { FsfaultError } from '../../errors';
@@ -108,14 +111,16 @@ async function runPipeline(opts: WatchOptions, config: Config, plugins: FsPlugin
     warn,
   });
   const pipeline = container.get<Pipeline>(TOKENS.Pipeline);
-  const log = container.get<{ close(): void }>(TOKENS.EventLog);
+  const log = container.get<LocalStore>(TOKENS.EventLog);
   if (live) wireLiveSource(container, live, { warn });
   // Promises alone do not keep node running: without this a stuck drain would end the process
   // silently with exit code 0 instead of hanging visibly.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   let metrics: MetricsServer | null = null;
+  const agent = agentPublisherFor(config, agentSnapshotter(config.host, container.get<MountTable>(TOKENS.MountTable), log), warn);
   try {
     await pipeline.start();
+    agent?.start();
     if (config.metrics) metrics = await startMetricsServer(config.metrics.listen, () => pipeline.metrics(), () => pipeline.ready());
     if (opts.once) {
       await Promise.race([pipeline.drain(), new Promise<void>((r) => signal?.addEventListener('abort', () => r(), { once: true }))]);
@@ -128,8 +133,10 @@ async function runPipeline(opts: WatchOptions, config: Config, plugins: FsPlugin
       });
     }
     await pipeline.stop();
+    await agent?.stop();
     assertNoConnectorError(pipeline);
   } finally {
+    await agent?.close();
     await metrics?.close();
     clearInterval(keepAlive);
     log.close();
