@@ -17,7 +17,12 @@ export { parseKmsgRecord } from './kmsg-parse';
 /** dist/native/index.js → repository root. */
 const repoRoot = path.resolve(__dirname, '..', '..');
 
+/**
+ * FSFAULT_NATIVE_ADDON (an explicit .node file) comes first: scripts/native-sanitize.sh runs the
+ * tests against an ASan/UBSan build of the addon that way.
+ */
 export const DEFAULT_ADDON_PATHS: readonly string[] = [
+  ...(process.env.FSFAULT_NATIVE_ADDON ? [path.resolve(process.env.FSFAULT_NATIVE_ADDON)] : []),
   path.join(repoRoot, 'native', 'build', 'Release', 'fsfault_native.node'),
   path.join(repoRoot, 'native', 'build', 'Debug', 'fsfault_native.node'),
 ];
