@@ -12,7 +12,10 @@ import { LiveSource } from '../../core/sources/live-source';
 import type { LiveNative } from '../../core/sources/live-native';
 import type { FsProbe } from '../../core/sources/probe';
 import type { BatchHandler, ResolvedHandle, Watcher, WatcherOptions, WatcherStats } from '../../native/types';
-import { builtinPlugins } from '../../plugins';
+import { ext4Plugin } from '../../plugins/ext4';
+import { xfsPlugin } from '../../plugins/xfs';
+
+const builtinPlugins = [ext4Plugin, xfsPlugin];
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -11,7 +11,6 @@ import { startMetricsServer, parseListen } from '../../core/metrics/server';
 import { statusText } from '../../core/projections/status-view';
 import { isFsfaultError } from '../../core/errors';
 import { examplePlugin } from '../../plugins/example';
-import { builtinPlugins } from '../../plugins';
 import { filesystemFamilies, MAX_FILESYSTEMS } from '../../core/metrics/filesystem-families';
 import { emptyProjection, foldEvent, type FsHealth } from '../../core/projections/fs-health';
 import { fixturesDir, repoRoot } from '../helpers/paths';
@@ -102,7 +101,6 @@ describe('metrics endpoint', () => {
     sink.resume();
     const c = buildContainer({
       config: validateConfig({ host: 't', queue: { lingerMs: 0 } }),
-      plugins: builtinPlugins,
       log: (_s, codec) => new MemoryLog(codec),
       sources: [new ReplaySource(path.join(fixturesDir, 'ext4-abort.jsonl'))],
       connectors: [createStdoutConnector({ format: 'json', out: sink })],

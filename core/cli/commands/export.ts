@@ -10,12 +10,9 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import { FsfaultError } from '../../errors';
 import { jsonView } from '../../model/json-view';
-import { composeSchema } from '../../schema/compose';
 import { EventCodec } from '../../schema/codec';
-import { PluginRegistry } from '../../plugins/registry';
-import { loadPluginModule } from '../../plugins/load-plugins';
+import { schemaFor } from '../../container';
 import type { EventLog } from '../../store/types';
-import { builtinPlugins } from '../../../plugins';
 import { openStoreReadOnly, storeRef } from '../../analytics/inputs';
 import { parseTimeArg } from '../time-arg';
 import { isCodecName } from '../../avro/codecs';
@@ -111,8 +108,8 @@ export async function exportEvents(log: EventLog, codec: EventCodec, opts: Expor
 
 export async function runExport(opts: ExportOptions, io: CliIo): Promise<number> {
   const config = loadConfig(opts.config, io.env);
-  const plugins = [...builtinPlugins, ...[...config.plugins, ...(opts.plugin ?? [])].map((m) => loadPluginModule(m))];
-  const codec = new EventCodec(composeSchema(new PluginRegistry(plugins).all()));
+  if (opts.plugin?.length) config.plugins = [...config.plugins, ...opts.plugin];
+  const codec = new EventCodec(schemaFor(config));
   const ref = opts.store ? storeRef(opts.store) : { stateDir: opts.stateDir ?? config.stateDir, host: opts.host ?? config.host };
   const log = openStoreReadOnly(ref);
   try {
