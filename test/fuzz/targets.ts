@@ -271,13 +271,21 @@ const configYaml: FuzzTarget = {
     const env = { KAFKA_BROKERS: 'b:9092', KAFKA_PASSWORD: 'p' };
     return runner(fc.property(text, (t) => {
       count.n++;
+      // Nothing may be printed beside the one-line error (YAML.parse used to emit warnings).
+      const warned: string[] = [];
+      const onWarning = (w: Error) => warned.push(w.message);
+      const emit = process.emitWarning;
+      process.emitWarning = ((w: string | Error) => onWarning(typeof w === 'string' ? new Error(w) : w)) as typeof process.emitWarning;
       try {
         parseConfigText(t, 'fuzz.yaml', env);
       } catch (e) {
         // The config errors: each a one-line message and exit 2 (core/cli/main.ts).
         if (!(isFsfaultError(e, 'CONFIG_INVALID') || isFsfaultError(e, 'CONFIG_UNREADABLE') || isFsfaultError(e, 'CONFIG_ENV_MISSING'))) throw e;
         if (!e.message.includes('fuzz.yaml')) throw new Error(`rejection does not name the file: ${e.message}`);
+      } finally {
+        process.emitWarning = emit;
       }
+      if (warned.length) throw new Error(`config parsing printed a warning: ${warned[0]}`);
     }));
   },
 };
