@@ -19,7 +19,7 @@ export interface LiveNative {
   readMountTable(): MountInfo[];
   /** Handle → path, off the JS thread. */
   resolveHandle(mountPoint: string, handleType: number, handleHex: string): Promise<ResolvedHandle>;
-  readCounters(probe: CounterProbe, device: string, fsType: string): CounterRecord | null;
+  readCounters(probe: CounterProbe, mount: MountInfo): CounterRecord | null;
 }
 
 export const REAL_LIVE_NATIVE: LiveNative = {
@@ -28,5 +28,5 @@ export const REAL_LIVE_NATIVE: LiveNative = {
   kmsgHeadSeq,
   readMountTable,
   resolveHandle: resolveHandleAsync,
-  readCounters: (probe, device, fsType) => readCounters(probe, device, fsType),
+  readCounters: (probe, mount) => readCounters(probe, mount),
 };

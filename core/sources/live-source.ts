@@ -364,7 +364,7 @@ export class LiveSource implements Source {
     if (!probe || !this.opts.sources.counters.enabled || !this.watcher) return undefined;
     let rec;
     try {
-      rec = this.native.readCounters(probe, fs.mount.device, fs.mount.fsType);
+      rec = this.native.readCounters(probe, fs.mount);
     } catch (e) {
       this.opts.warn(`live source: cannot read the error counters of ${fs.mount.device}: ${(e as Error).message}`);
       return undefined;

@@ -79,9 +79,9 @@ class FakeKernel implements LiveNative {
     await sleep(l.ms);
     return l.answer;
   }
-  readCounters(_probe: unknown, device: string, fsType: string) {
+  readCounters(_probe: unknown, m: MountInfo) {
     this.counterReads++;
-    return { source: 'sysfs' as const, device, fsType, readAtUs: 1, counters: { errors_count: 0 } };
+    return { source: 'sysfs' as const, device: m.device, fsType: m.fsType, readAtUs: 1, counters: { errors_count: 0 } };
   }
 }
 

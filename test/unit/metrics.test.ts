@@ -37,7 +37,7 @@ describe('metrics endpoint', () => {
     });
     const pipeline = c.get<Pipeline>(TOKENS.Pipeline);
     await pipeline.start();
-    const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.ready());
+    const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.readiness());
     try {
       await pipeline.drain();
       const base = `http://127.0.0.1:${server.address.port}`;
@@ -75,7 +75,7 @@ describe('metrics endpoint', () => {
       const pipeline = c.get<Pipeline>(TOKENS.Pipeline);
       pipeline.useLiveState({ sourceCounters: () => ({ kmsgRejected: rejectedThisRun, resolveTimeouts: 2, resolveRefused: 1, probeTimeouts: 4 }) });
       await pipeline.start();
-      const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.ready());
+      const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.readiness());
       try {
         await pipeline.drain();
         return await (await fetch(`http://127.0.0.1:${server.address.port}/metrics`)).text();
@@ -108,7 +108,7 @@ describe('metrics endpoint', () => {
     });
     const pipeline = c.get<Pipeline>(TOKENS.Pipeline);
     await pipeline.start();
-    const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.ready());
+    const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.readiness());
     try {
       await pipeline.drain();
       const res = await fetch(`http://127.0.0.1:${server.address.port}/metrics`);
