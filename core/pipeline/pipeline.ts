@@ -48,6 +48,9 @@ export interface LiveState {
   sourceCounters?: () => LiveSourceCounters;
 }
 
+/** Source cursor holding the last filesystem seen on each device (MountTable.knownJson). */
+export const KNOWN_FILESYSTEMS_CURSOR = 'mounts.known';
+
 export class Pipeline {
   readonly stats: PipelineStats = { records: 0, kmsgSeq: null, appended: 0, storeRetries: 0, continued: 0 };
   private consumer: Promise<void> | null = null;
@@ -63,6 +66,8 @@ export class Pipeline {
   /** Source cursors as they were when `pending` was taken: they describe exactly that batch. */
   private pendingCursors: Record<string, string> = {};
   private rejectedBase = 0;
+  /** MountTable.knownVersion last put in the source cursors. */
+  private knownWritten = -1;
 
   constructor(
     private readonly sources: readonly Source[],
@@ -88,6 +93,11 @@ export class Pipeline {
    * broker or registry that is down or hanging never delays recording and printing.
    */
   async start(): Promise<void> {
+    // The filesystems the last live run knew, so a kernel-log line about one no longer mounted keeps
+    // its identity. Like the kernel cursors, this describes the live machine: replays neither read
+    // nor write it.
+    if (this.liveAttached) this.mounts.restoreKnown(this.log.sourceCursor(KNOWN_FILESYSTEMS_CURSOR));
+    this.knownWritten = this.mounts.knownVersion;
     for (const p of this.pumps) await p.start();
     this.consumer = this.consume();
     for (const s of this.sources) await s.start((records) => this.ingest(records));
@@ -229,6 +239,10 @@ export class Pipeline {
     }
     const rejected = this.live.sourceCounters?.().kmsgRejected ?? 0;
     if (rejected > 0) cursors[KMSG_REJECTED_CURSOR] = String(this.rejectedBase + rejected);
+    if (this.mounts.knownVersion !== this.knownWritten) {
+      cursors[KNOWN_FILESYSTEMS_CURSOR] = this.mounts.knownJson();
+      this.knownWritten = this.mounts.knownVersion;
+    }
     return cursors;
   }
 
