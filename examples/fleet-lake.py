@@ -21,7 +21,12 @@ con.execute(f"LOAD '{ext}'")
 
 QUERY = f"""
 SELECT host,
-       fs.device                         AS device,
+       -- the filesystem's identity, as fsfault status keys it: uuid, else fsid, else device + mount id
+       CASE WHEN nullif(fs.uuid, '') IS NOT NULL THEN 'uuid:' || fs.uuid
+                   WHEN nullif(fs.fsid, '') IS NOT NULL THEN 'fsid:' || fs.fsid
+                   WHEN fs.mountUid IS NOT NULL AND nullif(fs.device, '') IS NOT NULL THEN 'mount:' || fs.device || '@' || fs.mountUid
+                   ELSE 'device:' || coalesce(fs.device, fs.majorMinor, '?' || fs.type) END AS filesystem,
+       string_agg(DISTINCT fs.device, ',') AS device,
        string_agg(DISTINCT fs.type, ',') AS types,
        sum(count)                        AS errors,
        count(*) FILTER (kind = 'DIED')   AS deaths,
@@ -30,8 +35,8 @@ SELECT host,
        count(DISTINCT dt)                AS days
 FROM read_avro('{lake}/*/*/*.avro', hive_partitioning = true)
 WHERE kind IN ('ERROR', 'DIED', 'SUPPRESSED')
-GROUP BY host, fs.device
-ORDER BY errors DESC, host, device
+GROUP BY host, filesystem
+ORDER BY errors DESC, host, filesystem
 """
 
 rel = con.sql(QUERY)

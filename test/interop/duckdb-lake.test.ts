@@ -42,9 +42,9 @@ test('fleet query over the Avro lake with DuckDB equals every host\'s status', {
     });
     const q = spawnSync(py, [path.join(repoRoot, 'examples', 'fleet-lake.py'), lake, '--json'], { encoding: 'utf8', timeout: 120_000 });
     assert.equal(q.status, 0, q.stderr);
-    const rows = JSON.parse(q.stdout) as { host: string; device: string; errors: number; deaths: number; days: number }[];
+    const rows = JSON.parse(q.stdout) as { host: string; filesystem: string; errors: number; deaths: number; days: number }[];
     const expected = [...status].flatMap(([host, fss]) => fss.filter((h) => h.errors > 0).map((h) => ({ host, device: h.key, errors: h.errors, deaths: h.deaths })));
-    const got = rows.map((r) => ({ host: r.host, device: r.device, errors: Number(r.errors), deaths: Number(r.deaths) }));
+    const got = rows.map((r) => ({ host: r.host, device: r.filesystem, errors: Number(r.errors), deaths: Number(r.deaths) }));
     const order = (a: { host: string; device: string }, b: { host: string; device: string }) => `${a.host}/${a.device}`.localeCompare(`${b.host}/${b.device}`);
     assert.ok(expected.length >= 3);
     assert.deepEqual(got.sort(order), expected.sort(order));
