@@ -24,7 +24,7 @@ function fan(error: number, handleType: number, handle: string, errorCount = 1, 
 function event(d: EventDraft<Ext4Blob> | null): FsEvent<Ext4Blob> {
   assert.ok(d, 'not claimed');
   return {
-    id: 'x', host: 'h', kind: 'ERROR', fs: { type: 'ext4', device: d.device, majorMinor: null, fsid: null, uuid: null, mountPoint: null },
+    id: 'x', host: 'h', kind: 'ERROR', fs: { type: 'ext4', device: d.device, majorMinor: null, fsid: null, uuid: null, mountPoint: null, mountUid: null },
     errno: d.errno, errnoName: null, count: d.count, firstSeen: 1, lastSeen: 1, sources: [d.source], subtypes: subtypeMask(d.subtypes),
     inode: d.inode ?? null, handleType: d.handleType ?? null, handle: d.handle ?? null, path: null, plugin: 'ext4', blob: d.blob, lost: null, death: null,
   };
@@ -152,9 +152,9 @@ describe('ext4 plugin: sysfs counter probe', () => {
   const rec = (counters: CounterRecord['counters']): CounterRecord => ({ source: 'sysfs', device: 'loop0', fsType: 'ext4', readAtUs: 1, counters });
 
   it('reads /sys/fs/ext4/<dev>: errors_count and the first/last error records', () => {
-    assert.equal(probe.sysfsDir('loop0'), '/sys/fs/ext4/loop0');
-    assert.equal(probe.sysfsDir('cciss/c0d0'), '/sys/fs/ext4/cciss!c0d0');
-    assert.throws(() => probe.sysfsDir('..'), /not a device name/);
+    assert.equal(probe.sysfsDir!('loop0'), '/sys/fs/ext4/loop0');
+    assert.equal(probe.sysfsDir!('cciss/c0d0'), '/sys/fs/ext4/cciss!c0d0');
+    assert.throws(() => probe.sysfsDir!('..'), /not a device name/);
     assert.deepEqual(probe.files, [
       'errors_count',
       'first_error_time', 'first_error_func', 'first_error_line', 'first_error_ino', 'first_error_block', 'first_error_errcode',

@@ -8,7 +8,8 @@ import { summarize, summaryText, type Summary } from '../../projections/summary'
 import type { LocalStore } from '../../store/local-store';
 import { scanQuery } from '../../store/replay';
 import { addStoreLocationOptions, withStore, type StoreCommandDeps, type StoreLocationOptions } from '../store-commands';
-import type { EventQuery } from '../../store/types';
+import type { EventQuery, StoredEvent } from '../../store/types';
+import { progress } from '../progress';
 
 export interface SummaryOptions extends StoreLocationOptions {
   since?: string;
@@ -16,15 +17,31 @@ export interface SummaryOptions extends StoreLocationOptions {
   json?: boolean;
 }
 
-export function summaryOf(store: LocalStore, opts: SummaryOptions, nowUs: number = Date.now() * 1000): Summary {
+/** Stored events as they are read, reporting the offset reached (for a progress indicator). */
+function* tracked(events: Iterable<StoredEvent>, onOffset: (offset: number, n: number) => void): Generator<StoredEvent> {
+  let n = 0;
+  for (const s of events) {
+    if (++n % 1000 === 0) onOffset(s.offset, n);
+    yield s;
+  }
+}
+
+/** Counted while the store is read in chunks (scanQuery): memory does not grow with the history. */
+export function summaryOf(store: LocalStore, opts: SummaryOptions, nowUs: number = Date.now() * 1000, err?: NodeJS.WritableStream & { isTTY?: boolean }): Summary {
   const q: EventQuery = {};
   if (opts.since !== undefined) q.since = parseTimeArg('--since', opts.since, nowUs);
   if (opts.until !== undefined) q.until = parseTimeArg('--until', opts.until, nowUs);
-  return summarize(scanQuery(store, q));
+  if (!err) return summarize(scanQuery(store, q));
+  const bar = progress(err, 'summarising', store.headOffset());
+  try {
+    return summarize(tracked(scanQuery(store, q), (offset, n) => bar.update(offset, n)));
+  } finally {
+    bar.clear();
+  }
 }
 
-export function summaryOutput(store: LocalStore, opts: SummaryOptions, nowUs?: number): string {
-  const s = summaryOf(store, opts, nowUs);
+export function summaryOutput(store: LocalStore, opts: SummaryOptions, nowUs?: number, err?: NodeJS.WritableStream & { isTTY?: boolean }): string {
+  const s = summaryOf(store, opts, nowUs, err);
   if (opts.json) return `${JSON.stringify(s, null, 2)}\n`;
   const window = [opts.since !== undefined ? `since ${opts.since}` : '', opts.until !== undefined ? `until ${opts.until}` : ''].filter(Boolean).join(' ') || 'in the retained history';
   return summaryText(s, window);
@@ -39,6 +56,6 @@ export function register(program: Command, deps: StoreCommandDeps): void {
       .option('--until <time>', 'up to this time (same forms)')
       .option('--json', 'print the counts as JSON'),
   ).action(async (opts: SummaryOptions) => {
-    await withStore(deps, opts, (store) => deps.io.out.write(summaryOutput(store, opts)));
+    await withStore(deps, opts, (store) => deps.io.out.write(summaryOutput(store, opts, undefined, deps.io.err as NodeJS.WritableStream & { isTTY?: boolean })));
   });
 }
