@@ -21,7 +21,7 @@ import { runPump } from '../test/kafka/helpers/pump';
 
 const EVENTS = Number(process.argv[2] ?? 50_000);
 const BATCH = Number(process.argv[3] ?? 500);
-const VERSION = process.argv[4] ?? '4.1.1';
+const VERSION = process.argv[4] ?? '4.4.0';
 const HOST = 'bench-host';
 const PARTITIONS = 3;
 

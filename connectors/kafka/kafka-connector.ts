@@ -25,6 +25,7 @@ import { buildHeaders } from './headers';
 import { messageKey } from './message-key';
 import { RegistryClient } from './registry-client';
 import { subjectName } from './subject';
+import { diffSchemas } from './schema-diff';
 import { arrivedByPartition, contiguousArrived } from './resume';
 import { KafkaTransport, classifyKafkaError } from './kafkajs-adapter';
 import type { OutMessage, Transport, TransportFactory } from './transport';
@@ -189,21 +190,40 @@ export class KafkaConnector implements Connector {
 
   // --- internals ---------------------------------------------------------------------------
 
+  /**
+   * Check, register, and on a new subject set its compatibility level (kafka.registry.compatibility,
+   * default BACKWARD: registries differ — Apicurio's default is NONE, Confluent's BACKWARD). An
+   * incompatible schema is REGISTRY_INCOMPATIBLE with the registry's reasons and fsfault's own diff
+   * against the subject's latest schema (some registries give no reasons).
+   */
   private async registerSchema(): Promise<number> {
     const ctx = this.ctx!;
     const reg = this.registry!;
-    const subject = subjectName(this.config.registry!.subjectStrategy, this.config.topic, 'fsfault.Event');
-    const compat = await reg.checkCompatibility(subject, ctx.schema.text);
-    if (compat.kind === 'incompatible') {
-      const why = compat.messages.length ? compat.messages.join('; ') : 'the registry gave no details';
-      throw new FsfaultError(
+    const r = this.config.registry!;
+    const subject = subjectName(r.subjectStrategy, this.config.topic, 'fsfault.Event');
+    const latest = await reg.latestSchema(subject);
+    const incompatible = (messages: string[]) => {
+      const diff = latest ? diffSchemas(latest, ctx.schema.text) : [];
+      const why = [...messages, ...diff.map((d) => `changed: ${d}`)];
+      return new FsfaultError(
         'REGISTRY_INCOMPATIBLE',
-        `schema ${ctx.schema.fingerprint} is incompatible with the latest version of registry subject '${subject}': ${why}. Nothing was published.`,
-        { details: { subject, messages: compat.messages, fingerprint: ctx.schema.fingerprint } },
+        `schema ${ctx.schema.fingerprint} is incompatible with the latest version of registry subject '${subject}': ${why.length ? why.join('; ') : 'the registry gave no details and the schemas show no difference'}. Nothing was published.`,
+        { details: { subject, messages, diff, fingerprint: ctx.schema.fingerprint } },
       );
+    };
+    if (latest !== null) {
+      const compat = await reg.checkCompatibility(subject, ctx.schema.text);
+      if (compat.kind === 'incompatible') throw incompatible(compat.messages);
     }
-    const id = await reg.register(subject, ctx.schema.text);
-    ctx.warn(`${this.name}: schema ${ctx.schema.fingerprint} is id ${id} in subject '${subject}'`);
+    let id: number;
+    try {
+      id = await reg.register(subject, ctx.schema.text);
+    } catch (e) {
+      if (isFsfaultError(e, 'REGISTRY_INCOMPATIBLE')) throw incompatible([e.message]);
+      throw e;
+    }
+    if (latest === null) await reg.setCompatibility(subject, r.compatibility);
+    ctx.warn(`${this.name}: schema ${ctx.schema.fingerprint} is id ${id} in subject '${subject}'${latest === null ? ` (new subject, compatibility ${r.compatibility})` : ''}`);
     return id;
   }
 

@@ -4,6 +4,8 @@
  *   POST /compatibility/subjects/{subject}/versions/latest?verbose=true  {"schema"} → {"is_compatible", "messages"?}
  *   POST /subjects/{subject}/versions                                      {"schema"} → {"id"}
  *   GET  /schemas/ids/{id}                                                 → {"schema"}
+ *   GET  /subjects/{subject}/versions/latest                               → {"schema"} (404: no subject)
+ *   PUT  /config/{subject}                                                 {"compatibility"}
  *   errors: HTTP status + {"error_code", "message"}; 40401 subject / 40402 version not found
  *
  * Several URLs fail over: a network error, timeout or 5xx moves on to the next URL (starting from
@@ -59,6 +61,20 @@ export class RegistryClient {
     throw this.answerError(a, `compatibility check for subject '${subject}'`);
   }
 
+  /** The subject's latest schema text, or null when the subject does not exist. */
+  async latestSchema(subject: string): Promise<string | null> {
+    const a = await this.request('GET', `/subjects/${encodeURIComponent(subject)}/versions/latest`);
+    if (a.status === 404) return null;
+    if (a.status !== 200 || typeof a.body.schema !== 'string') throw this.answerError(a, `reading the latest version of subject '${subject}'`);
+    return a.body.schema;
+  }
+
+  /** Set the subject's compatibility level (PUT /config/{subject}). */
+  async setCompatibility(subject: string, level: string): Promise<void> {
+    const a = await this.request('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility: level });
+    if (a.status !== 200) throw this.answerError(a, `setting compatibility ${level} on subject '${subject}'`);
+  }
+
   /** Register (or find: the registry dedupes) `schema` under `subject`; returns the global id. */
   async register(subject: string, schema: string): Promise<number> {
     const key = `${subject}\u0000${schema}`;
@@ -95,7 +111,7 @@ export class RegistryClient {
     });
   }
 
-  private async request(method: 'GET' | 'POST', path: string, json?: unknown): Promise<Answer> {
+  private async request(method: 'GET' | 'POST' | 'PUT', path: string, json?: unknown): Promise<Answer> {
     const failures: string[] = [];
     for (let i = 0; i < this.urls.length; i++) {
       const idx = (this.preferred + i) % this.urls.length;

@@ -105,6 +105,8 @@ export const KafkaConfig = z
       .object({
         urls: z.array(z.string().url()).min(1),
         subjectStrategy: z.enum(['topic', 'record']).default('topic'),
+        /** Set on the subject when fsfault creates it (registries' defaults differ: Apicurio NONE, Confluent BACKWARD). */
+        compatibility: z.enum(['BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE', 'NONE']).default('BACKWARD'),
         basicAuth: z.object({ username: z.string(), password: z.string() }).strict().optional(),
         bearerToken: z.string().optional(),
       })

@@ -82,8 +82,6 @@ const SAMPLES: [string, Expect][] = [
     { type: 'group-error', errno: 117, count: [1, 1], subtypes: ['allocation', 'metadata'], blob: { group: 1, inode: 8200 } }],
   ['1,1492,1,-;EXT4-fs (loop0): shut down requested (1)',
     { type: 'shutdown', errno: 108, count: [1, 1], subtypes: ['shutdown'], terminal: 'shutdown', blob: { shutdownFlags: 1 } }],
-  ['4,408,1,-;EXT4-fs error: 990 callbacks suppressed',
-    { type: 'suppressed', device: null, errno: null, count: [0, 0], subtypes: [], blob: { suppressedLines: 990 } }],
   ['4,474111,1,-;EXT4-fs warning (device loop0): htree_dirblock_to_tree:1051: inode #32769: lblock 0: comm ls: error -12 reading directory block',
     { type: 'warning', errno: 12, count: [1, 1], subtypes: ['metadata'], blob: { inode: 32769, lblock: 0, comm: 'ls', message: 'error -12 reading directory block' } }],
   // (src) lines
@@ -144,6 +142,13 @@ describe('ext4 plugin: kernel log lines of kernel-error-sources.md 3.2', () => {
       }
     });
   }
+
+  it('a ratelimit notice (`callbacks suppressed`, no device) is no event (no device-less ERROR, no phantom filesystem)', () => {
+    for (const raw of ['4,408,1,-;EXT4-fs error: 990 callbacks suppressed', '4,409,1,-;EXT4-fs warning: 3 callbacks suppressed', '4,410,1,-;JBD2: 2 callbacks suppressed']) {
+      assert.equal(classify(raw, ctxWith(true)), null, raw);
+      assert.equal(classify(raw, ctxWith(false)), null, raw);
+    }
+  });
 
   it('keeps the first syslog level and sequence number in the blob', () => {
     const d = classify('2,397,1,-;EXT4-fs error (device loop0): trigger_test_error:129: comm bash: hello');

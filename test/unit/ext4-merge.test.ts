@@ -130,7 +130,7 @@ describe('ext4 plugin: blob merge', () => {
   });
 
   it('adds up suppressed line counts', () => {
-    const s = kmsg('EXT4-fs error: 990 callbacks suppressed', 4).blob!;
+    const s = { ...kmsg('EXT4-fs error (device loop0): f:1: comm a: x').blob!, suppressedLines: 990 };
     assert.equal(ext4Plugin.merge(s, s).suppressedLines, 1980);
   });
 

@@ -3,7 +3,7 @@
  * Maven Central, cached in .cache/kafka-<version>/). A missing prerequisite (java, mvn, keytool,
  * network to Maven Central on the first run) FAILS the test loudly: the Kafka suite never skips.
  *
- *   const b = await startBroker({ version: '4.1.1', tls: true });
+ *   const b = await startBroker({ version: '4.4.0', tls: true });
  *   ... b.bootstrap / b.tlsBootstrap / b.caPem ...
  *   await b.halt(); await b.restart();   // same ports and data: an outage
  *   await b.stop();                      // always, in `after`/`finally`
@@ -17,8 +17,8 @@ import { repoRoot } from '../../helpers/paths';
 
 export const BROKER_SCRIPT = path.join(repoRoot, 'test', 'broker', 'kafka-broker.sh');
 
-/** Versions the suite runs against (override: FSFAULT_KAFKA_VERSIONS=4.1.1,3.9.1). */
-export const KAFKA_VERSIONS = (process.env.FSFAULT_KAFKA_VERSIONS ?? '4.1.1,3.9.1').split(',').map((v) => v.trim()).filter(Boolean);
+/** Versions the suite runs against (override: FSFAULT_KAFKA_VERSIONS=4.4.0,3.9.2). */
+export const KAFKA_VERSIONS = (process.env.FSFAULT_KAFKA_VERSIONS ?? '4.4.0,3.9.2').split(',').map((v) => v.trim()).filter(Boolean);
 
 export interface BrokerOptions {
   version: string;

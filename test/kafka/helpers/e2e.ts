@@ -1,6 +1,6 @@
 /**
  * Test-only fixture for end-to-end tests outside test/kafka (the lead's kernel test: ext4
- * trigger_fs_error → pipeline → topic): a real broker + the test registry, a KafkaConfig to hand
+ * trigger_fs_error → pipeline → topic): a real broker + a real registry (Apicurio), a KafkaConfig to hand
  * to the pipeline, and a reader that decodes what reached the topic through the registry.
  *
  *   const k = await kafkaFixture();            // in before()
@@ -13,7 +13,7 @@ import { parseAvroSchema } from '../../../core/edges/avro';
 import { parseConfluent } from '../../../connectors/kafka/confluent-wire';
 import type { MessageHeaders } from '../../../connectors/kafka/headers';
 import { startBroker, KAFKA_VERSIONS, type BrokerHandle } from './broker';
-import { startRegistry, type RegistryServer } from '../registry-server';
+import { startApicurio, type ApicurioHandle } from './apicurio';
 import { readTopic } from './topic';
 
 export interface DecodedMessage {
@@ -26,21 +26,21 @@ export interface DecodedMessage {
 
 export interface KafkaFixture {
   broker: BrokerHandle;
-  registry: RegistryServer;
+  registry: ApicurioHandle;
   config(topic: string, extra?: Record<string, unknown>): KafkaConfig;
   read(topic: string): Promise<DecodedMessage[]>;
   stop(): Promise<void>;
 }
 
 export async function kafkaFixture(version = KAFKA_VERSIONS[0]!): Promise<KafkaFixture> {
-  const broker = await startBroker({ version });
-  let registry: RegistryServer;
-  try {
-    registry = await startRegistry();
-  } catch (e) {
-    await broker.stop();
-    throw e;
+  const [b, r] = await Promise.allSettled([startBroker({ version }), startApicurio()]);
+  if (b.status === 'rejected' || r.status === 'rejected') {
+    if (b.status === 'fulfilled') await b.value.stop();
+    if (r.status === 'fulfilled') await r.value.stop();
+    throw b.status === 'rejected' ? b.reason : (r as PromiseRejectedResult).reason;
   }
+  const broker = b.value;
+  const registry = r.value;
   return {
     broker,
     registry,
@@ -56,8 +56,7 @@ export async function kafkaFixture(version = KAFKA_VERSIONS[0]!): Promise<KafkaF
       return out.sort((a, b) => a.meta.storeOffset - b.meta.storeOffset);
     },
     stop: async () => {
-      await registry.close();
-      await broker.stop();
+      await Promise.all([registry.stop(), broker.stop()]);
     },
   };
 }

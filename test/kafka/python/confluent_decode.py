@@ -1,23 +1,31 @@
 #!/usr/bin/env python3
-"""Test-only independent decoder: consumes a topic with librdkafka (Debian python3-confluent-kafka)
-and decodes every value with Confluent's own Avro deserializer (confluent_kafka.avro's
-MessageSerializer, which reads the magic byte + schema id framing, fetches the writer schema from
-the registry by id and decodes with the Apache Avro Python library). Keys are plain UTF-8 text, so
-AvroConsumer (which decodes keys as Avro too) is not used. Nothing here shares code with fsfault.
+"""Test-only independent decoder: consumes a topic with librdkafka (PyPI confluent-kafka) and
+decodes every value without any fsfault code.
 
-usage: confluent_decode.py BOOTSTRAP TOPIC REGISTRY_URL COUNT [TIMEOUT_S]
-prints one JSON object per message: partition, offset, headers, value.
-Apt packages: python3-confluent-kafka python3-avro python3-requests
+  registry mode: Confluent's own AvroDeserializer (confluent_kafka.schema_registry.avro) reads the
+                 magic byte + schema id framing and fetches the writer schema from the registry
+                 (Apicurio's Confluent-compatible API /apis/ccompat/v7 in the tests).
+  single mode:   Avro single-object encoding (C3 01 + 8-byte little-endian CRC-64-AVRO fingerprint
+                 + body): the fingerprint is checked against fastavro's own CRC-64-AVRO of the
+                 schema file's Parsing Canonical Form, then fastavro decodes the body.
+
+Keys are plain UTF-8 text.
+
+usage: confluent_decode.py registry BOOTSTRAP TOPIC REGISTRY_URL COUNT [TIMEOUT_S]
+       confluent_decode.py single   BOOTSTRAP TOPIC SCHEMA_FILE  COUNT [TIMEOUT_S]
+prints one JSON object per message: partition, offset, headers, key, value.
+pip: confluent-kafka[avro,schemaregistry] (see .ci/pip-requirements.txt)
 """
 import datetime
+import io
 import json
+import struct
 import sys
 import time
 import uuid
 
 from confluent_kafka import Consumer
-from confluent_kafka.avro import CachedSchemaRegistryClient
-from confluent_kafka.avro.serializer.message_serializer import MessageSerializer
+from confluent_kafka.serialization import MessageField, SerializationContext
 
 
 def plain(v):
@@ -25,13 +33,44 @@ def plain(v):
         return v.isoformat()
     if isinstance(v, bytes):
         return v.hex()
+    if isinstance(v, uuid.UUID):
+        return str(v)
     raise TypeError(type(v).__name__)
 
 
+def registry_decoder(url, topic):
+    from confluent_kafka.schema_registry import SchemaRegistryClient
+    from confluent_kafka.schema_registry.avro import AvroDeserializer
+
+    des = AvroDeserializer(SchemaRegistryClient({"url": url}))
+    ctx = SerializationContext(topic, MessageField.VALUE)
+    return lambda value: des(value, ctx)
+
+
+def single_object_decoder(schema_file):
+    import fastavro
+    from fastavro.schema import fingerprint, parse_schema, to_parsing_canonical_form
+
+    with open(schema_file) as f:
+        schema = parse_schema(json.load(f))
+    want = bytes.fromhex(fingerprint(to_parsing_canonical_form(schema), "CRC-64-AVRO"))
+
+    def decode(value):
+        if value[:2] != b"\xc3\x01":
+            raise ValueError("not single-object encoded: marker %s" % value[:2].hex())
+        fp = value[2:10]
+        # fastavro's hex is the fingerprint's 8 bytes in the order the spec puts them on the wire
+        if fp != want:
+            raise ValueError("fingerprint %s is not the schema's %s" % (fp.hex(), want.hex()))
+        return fastavro.schemaless_reader(io.BytesIO(value[10:]), schema)
+
+    return decode
+
+
 def main():
-    bootstrap, topic, registry, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    timeout = float(sys.argv[5]) if len(sys.argv) > 5 else 60.0
-    serializer = MessageSerializer(CachedSchemaRegistryClient({"url": registry}))
+    mode, bootstrap, topic, source, count = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+    timeout = float(sys.argv[6]) if len(sys.argv) > 6 else 60.0
+    decode = registry_decoder(source, topic) if mode == "registry" else single_object_decoder(source)
     c = Consumer({
         "bootstrap.servers": bootstrap,
         "group.id": "pydecode-" + uuid.uuid4().hex,
@@ -50,7 +89,8 @@ def main():
                 print("consumer error: %s" % m.error(), file=sys.stderr)
                 continue
             headers = {k: v.decode() for k, v in (m.headers() or [])}
-            print(json.dumps({"partition": m.partition(), "offset": m.offset(), "headers": headers, "key": m.key().decode(), "value": serializer.decode_message(m.value())}, default=plain))
+            value = decode(m.value())
+            print(json.dumps({"partition": m.partition(), "offset": m.offset(), "headers": headers, "key": m.key().decode(), "value": value}, default=plain))
             seen += 1
     finally:
         c.close()
