@@ -4,7 +4,7 @@
  * jitter (forever by default); a non-retriable error stops this connector and is reported, and
  * never advances the cursor past undelivered events.
  */
-import { FsfaultError } from '../errors';
+import { FsfaultError, isRetriable } from '../errors';
 import type { EventLog } from '../store/types';
 import type { Connector, ConnectorContext } from './connector';
 import { backoffDelay, retriesLeft, sleep, type RetryPolicy } from './retry';
@@ -118,9 +118,10 @@ export class ConnectorPump {
       try {
         return await fn();
       } catch (e) {
-        const err = e as Error & { retriable?: boolean };
-        const fatal = (e instanceof FsfaultError && (e.code === 'CONNECTOR_FATAL' || !e.retriable)) || err.retriable === false;
-        if (fatal || this.abort.signal.aborted || !retriesLeft(attempt - 1, this.opts.retry)) throw e;
+        const err = e as Error;
+        // ENOTDIR, EACCES, EROFS … (core/errors.ts FATAL_ERRNOS) never pass: no retry loop.
+        if (!isRetriable(e)) throw asConnectorFatal(this.connector.name, what, e);
+        if (this.abort.signal.aborted || !retriesLeft(attempt - 1, this.opts.retry)) throw e;
         this.stats.retries++;
         this.stats.lastError = `${what}: ${err.message}`;
         if (attempt === 1 || attempt % 10 === 0) this.ctx.warn(`connector ${this.connector.name}: ${what} failed (attempt ${attempt}), retrying: ${err.message}`);
@@ -174,4 +175,13 @@ export class ConnectorPump {
       this.wakeIdle();
     }
   }
+}
+
+/** A non-retriable failure as a typed error naming the connector (a bare ENOTDIR names nothing). */
+function asConnectorFatal(name: string, what: string, e: unknown): unknown {
+  if (e instanceof FsfaultError || !(e instanceof Error)) return e;
+  return new FsfaultError('CONNECTOR_FATAL', `connector ${name}: ${what} failed: ${e.message}`, {
+    cause: e,
+    details: { connector: name, errno: (e as NodeJS.ErrnoException).code },
+  });
 }

@@ -5,6 +5,7 @@
 import { isoMicros } from '../model/json-view';
 import type { StoreInfo } from '../store/local-store';
 import { sortedHealth, UNATTRIBUTED_KEY, type FsHealth, type HealthProjection } from './fs-health';
+import { printableLines } from '../model/printable';
 
 const when = (us: number) => isoMicros(us).replace(/\.\d+Z$/, 'Z');
 
@@ -42,7 +43,7 @@ export function statusText(p: HealthProjection, info: StoreInfo): string {
   } else {
     lines.push('', ...table([['DEVICE', 'TYPE', 'MOUNT', 'STATE', 'ERRORS', 'LAST ERROR', 'LAST DIED', 'LOST'], ...fss.map(row)]));
   }
-  return `${lines.join('\n')}\n`;
+  return printableLines(`${lines.join('\n')}\n`);
 }
 
 export function statusJson(p: HealthProjection, info: StoreInfo): Record<string, unknown> {

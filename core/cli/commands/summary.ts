@@ -3,7 +3,7 @@
  * location (ext4 function, XFS allocation group) and kind, like `ras-mc-ctl --summary`.
  */
 import type { Command } from 'commander';
-import { parseTimeArg } from '../time-arg';
+import { timeRange } from '../time-arg';
 import { summarize, summaryText, type Summary } from '../../projections/summary';
 import type { LocalStore } from '../../store/local-store';
 import { scanQuery } from '../../store/replay';
@@ -17,14 +17,15 @@ export interface SummaryOptions extends StoreLocationOptions {
 }
 
 export function summaryOf(store: LocalStore, opts: SummaryOptions, nowUs: number = Date.now() * 1000): Summary {
-  const q: EventQuery = {};
-  if (opts.since !== undefined) q.since = parseTimeArg('--since', opts.since, nowUs);
-  if (opts.until !== undefined) q.until = parseTimeArg('--until', opts.until, nowUs);
+  const q: EventQuery = { ...timeRange(opts, nowUs) };
   return summarize(scanQuery(store, q));
 }
 
 export function summaryOutput(store: LocalStore, opts: SummaryOptions, nowUs?: number): string {
-  const s = summaryOf(store, opts, nowUs);
+  return summaryFormat(summaryOf(store, opts, nowUs), opts);
+}
+
+function summaryFormat(s: Summary, opts: SummaryOptions): string {
   if (opts.json) return `${JSON.stringify(s, null, 2)}\n`;
   const window = [opts.since !== undefined ? `since ${opts.since}` : '', opts.until !== undefined ? `until ${opts.until}` : ''].filter(Boolean).join(' ') || 'in the retained history';
   return summaryText(s, window);
@@ -39,6 +40,10 @@ export function register(program: Command, deps: StoreCommandDeps): void {
       .option('--until <time>', 'up to this time (same forms)')
       .option('--json', 'print the counts as JSON'),
   ).action(async (opts: SummaryOptions) => {
-    await withStore(deps, opts, (store) => deps.io.out.write(summaryOutput(store, opts)));
+    await withStore(deps, opts, (store) => {
+      const s = summaryOf(store, opts);
+      deps.io.out.write(summaryFormat(s, opts));
+      if (s.events === 0) deps.io.err.write('fsfault: no stored events match\n');
+    });
   });
 }

@@ -12,7 +12,9 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import { AvroFilesConfig, KafkaConfig, type Config } from '../../config/schema';
 import { connectorsFor } from '../connectors';
-import { startMetricsServer, type MetricsServer } from '../../metrics/server';
+import { parseListen, startMetricsServer, type MetricsServer } from '../../metrics/server';
+import { ensureWritableDir } from '../../path-checks';
+import { sleep } from '../../pipeline/retry';
 import { XfsHealthProbe } from '../../sources/probes/xfs-health-probe';
 import { FsfaultError } from '../../errors';
 import { buildContainer, TOKENS } from '../../container';
@@ -28,7 +30,7 @@ import { wireLiveSource } from '../live-wiring';
 import { builtinPlugins } from '../../../plugins';
 import { openEventLog } from '../open-log';
 import { loadPluginModule } from '../../plugins/load-plugins';
-import { warnTo, type CliIo } from '../io';
+import { markStdoutCarriesEvents, warnTo, type CliIo } from '../io';
 
 export interface WatchOptions {
   config?: string;
@@ -95,9 +97,37 @@ export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSign
   }
 }
 
+/**
+ * Everything the arguments name that can be checked without starting anything: a bad address or
+ * path is one line and an exit code here, never a retry loop later (README "Running it").
+ */
+function preflight(config: Config): void {
+  if (config.metrics) parseListen(config.metrics.listen);
+  if (config.avroFiles) ensureWritableDir('the Avro directory (--avro-dir / avroFiles.dir)', config.avroFiles.dir);
+}
+
+/** After a failed start or a fatal error: stop what runs, but never wait forever for it. */
+async function stopAfterFailure(pipeline: Pipeline, warn: (m: string) => void): Promise<void> {
+  const bound = new AbortController();
+  let stopped = false;
+  await Promise.race([
+    pipeline
+      .stop()
+      .catch((e: Error) => warn(`while stopping after an error: ${e.message}`))
+      .finally(() => (stopped = true)),
+    sleep(STOP_AFTER_FAILURE_MS, bound.signal),
+  ]);
+  bound.abort();
+  if (!stopped) warn(`stopping took longer than ${STOP_AFTER_FAILURE_MS / 1000} s after an error; exiting anyway (stored events stay in the store)`);
+}
+
+const STOP_AFTER_FAILURE_MS = 10_000;
+
 async function runPipeline(opts: WatchOptions, config: Config, plugins: FsPlugin[], sources: Source[], live: LiveSource | null, io: CliIo, signal?: AbortSignal): Promise<void> {
   const warn = warnTo(io);
+  preflight(config);
   const connectors: Connector[] = connectorsFor(config, io.out);
+  if (config.stdout.enabled) markStdoutCarriesEvents();
   const container = buildContainer({
     config,
     plugins,
@@ -108,27 +138,42 @@ async function runPipeline(opts: WatchOptions, config: Config, plugins: FsPlugin
     warn,
   });
   const pipeline = container.get<Pipeline>(TOKENS.Pipeline);
+  // Opens the store and takes its writer lock (STORE_LOCKED): nothing has started yet.
   const log = container.get<{ close(): void }>(TOKENS.EventLog);
-  if (live) wireLiveSource(container, live, { warn });
   // Promises alone do not keep node running: without this a stuck drain would end the process
   // silently with exit code 0 instead of hanging visibly.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   let metrics: MetricsServer | null = null;
+  let started = false;
+  let stopping = false;
   try {
-    await pipeline.start();
+    if (live) wireLiveSource(container, live, { warn });
+    // Bound before the pipeline starts: a port in use ends the start-up with nothing running.
     if (config.metrics) metrics = await startMetricsServer(config.metrics.listen, () => pipeline.metrics(), () => pipeline.ready());
+    started = true;
+    await pipeline.start();
+    // A store that can take no more appends ends the run, whatever it waits for.
+    const failure = pipeline.failed().then((e) => Promise.reject(e));
+    failure.catch(() => undefined);
     if (opts.once) {
-      await Promise.race([pipeline.drain(), new Promise<void>((r) => signal?.addEventListener('abort', () => r(), { once: true }))]);
+      await Promise.race([pipeline.drain(), failure, new Promise<void>((r) => signal?.addEventListener('abort', () => r(), { once: true }))]);
     } else {
-      await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        signal?.addEventListener('abort', stop, { once: true });
-      });
+      await Promise.race([
+        failure,
+        new Promise<void>((resolve) => {
+          const stop = () => resolve();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+          signal?.addEventListener('abort', stop, { once: true });
+        }),
+      ]);
     }
+    stopping = true;
     await pipeline.stop();
     assertNoConnectorError(pipeline);
+  } catch (e) {
+    if (started && !stopping) await stopAfterFailure(pipeline, warn);
+    throw e;
   } finally {
     await metrics?.close();
     clearInterval(keepAlive);
