@@ -94,7 +94,7 @@ export function buildContainer(parts: ContainerParts): Container {
         budgetBytes: parts.config.queue.budgetBytes,
         perFsMaxEvents: parts.config.queue.maxPerFilesystem,
         host: parts.config.host,
-        sizeOf: (e) => codec.sizeOf(e),
+        encode: (e) => codec.encode(e),
         hooks: queueHooks(ctx.get<PluginRegistry>(TOKENS.PluginRegistry)),
       });
     })

@@ -38,6 +38,7 @@ export const ERROR_CODES = {
   CONNECTOR_FATAL: 'a connector hit a non-retriable error',
   REGISTRY_INCOMPATIBLE: 'the schema is incompatible with the registry subject',
   REGISTRY_UNREACHABLE: 'no schema registry URL answered',
+  FLEET_UNAVAILABLE: 'the fleet topics cannot be reached, created or read',
   AVRO_FILE_CORRUPT: 'an Avro container file is truncated or corrupt',
 } as const;
 

@@ -16,6 +16,7 @@ import {
   Partitioners,
   logLevel,
   type Producer,
+  type Consumer,
   type SASLOptions,
   type Message,
   type KafkaConfig as KafkajsConfig,
@@ -241,11 +242,13 @@ export class KafkaTransport {
     }
   }
 
-  async createTopic(topic: string, partitions: number): Promise<void> {
+  /** `configs`: topic-level settings, e.g. { 'cleanup.policy': 'compact' } for the fleet topics. */
+  async createTopic(topic: string, partitions: number, configs: Record<string, string> = {}, replicationFactor = 1): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+      const configEntries = Object.entries(configs).map(([name, value]) => ({ name, value }));
+      await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor, configEntries }], waitForLeaders: true });
     } finally {
       await admin.disconnect().catch(() => undefined);
     }
@@ -333,7 +336,95 @@ export class KafkaTransport {
     return out.sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
   }
 
+  /**
+   * A consumer-group member (the fleet). kafkajs runs the group protocol (join, sync, heartbeats,
+   * rebalances); the caller gets whole batches per partition and commits offsets itself
+   * (autoCommit off), so an offset is committed only after what it reflects is stored elsewhere.
+   * `onJoin` runs on every (re)join with this member's assignment, before the next batches.
+   */
+  async groupConsumer(opts: GroupConsumerOptions): Promise<GroupConsumer> {
+    const consumer: Consumer = this.kafka.consumer({
+      groupId: opts.groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: opts.maxWaitMs ?? 500,
+      sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: Math.max(100, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 10)),
+      rebalanceTimeout: opts.rebalanceTimeoutMs ?? 60_000,
+      maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+    });
+    consumer.on(consumer.events.GROUP_JOIN, (e) => opts.onJoin?.(e.payload.memberAssignment as Record<string, number[]>));
+    consumer.on(consumer.events.CRASH, (e) => opts.onCrash?.(e.payload.error, e.payload.restart));
+    await consumer.connect();
+    await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning ?? true });
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: opts.concurrency ?? 1,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+        if (!isRunning() || isStale()) return;
+        const messages: ReadMessage[] = batch.messages.map((m) => ({
+          partition: batch.partition,
+          offset: m.offset,
+          key: m.key,
+          value: m.value,
+          headers: flattenHeaders(m.headers),
+          timestamp: m.timestamp,
+        }));
+        await opts.onBatch({ topic: batch.topic, partition: batch.partition, messages, highWatermark: BigInt(batch.highWatermark) }, heartbeat);
+      },
+    });
+    return {
+      commit: async (topic, offsets) => {
+        await consumer.commitOffsets([...offsets].map(([partition, next]) => ({ topic, partition, offset: next.toString() })));
+      },
+      committed: async (topic) => {
+        const admin = this.kafka.admin();
+        await admin.connect();
+        try {
+          const r = await admin.fetchOffsets({ groupId: opts.groupId, topics: [topic] });
+          return new Map((r[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+        } finally {
+          await admin.disconnect().catch(() => undefined);
+        }
+      },
+      stop: async () => {
+        await consumer.disconnect().catch(() => undefined);
+      },
+    };
+  }
+
   async close(): Promise<void> {
     await this.dropProducer();
   }
+}
+
+export interface ConsumedBatch {
+  topic: string;
+  partition: number;
+  messages: ReadMessage[];
+  /** Offset of the next message the broker will write in this partition. */
+  highWatermark: bigint;
+}
+
+export interface GroupConsumerOptions {
+  groupId: string;
+  topics: string[];
+  fromBeginning?: boolean;
+  sessionTimeoutMs?: number;
+  rebalanceTimeoutMs?: number;
+  maxWaitMs?: number;
+  maxBytesPerPartition?: number;
+  concurrency?: number;
+  onBatch(batch: ConsumedBatch, heartbeat: () => Promise<void>): Promise<void>;
+  onJoin?(assignment: Record<string, number[]>): void;
+  /** kafkajs gave up on the consumer; `restart` says whether it restarts itself. */
+  onCrash?(error: Error, restart: boolean): void;
+}
+
+export interface GroupConsumer {
+  /** Commit, per partition, the offset of the next message to consume. */
+  commit(topic: string, offsets: ReadonlyMap<number, bigint>): Promise<void>;
+  /** The group's committed offsets (-1 when none). */
+  committed(topic: string): Promise<Map<number, bigint>>;
+  stop(): Promise<void>;
 }

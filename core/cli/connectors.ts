@@ -8,6 +8,7 @@ import type { Connector } from '../pipeline/connector';
 import { createStdoutConnector } from '../../connectors/stdout/stdout-connector';
 import { createAvroFileConnector } from '../../connectors/avro-file';
 import { createKafkaConnector } from '../../connectors/kafka';
+import { AgentPublisher, type AgentSnapshot } from '../../connectors/kafka-agents/agent-publisher';
 
 export function connectorsFor(config: Config, out: Writable): Connector[] {
   const list: Connector[] = [];
@@ -17,4 +18,10 @@ export function connectorsFor(config: Config, out: Writable): Connector[] {
     list.push(createKafkaConnector(config.kafka, config.kafka.createTopicPartitions ? { createTopicPartitions: config.kafka.createTopicPartitions } : {}));
   }
   return list;
+}
+
+/** The agent record publisher for the fleet view (only with Kafka configured and kafka.agents.enabled). */
+export function agentPublisherFor(config: Config, snapshot: () => AgentSnapshot, warn: (m: string) => void): AgentPublisher | null {
+  if (!config.kafka || !config.kafka.agents.enabled) return null;
+  return new AgentPublisher(config.kafka, { snapshot, warn, createTopicPartitions: config.kafka.createTopicPartitions ? 1 : undefined });
 }

@@ -99,6 +99,37 @@ export const KafkaConfig = z
       })
       .strict()
       .default({}),
+    /** The agent record `watch` publishes for the fleet view (log-compacted topic, key = host). */
+    agents: z
+      .object({
+        enabled: z.boolean().default(true),
+        topic: z.string().min(1).default('fsfault-agents'),
+        /** Heartbeat: republished at least this often (and at once on a change). */
+        intervalMs: z.number().int().min(100).default(30_000),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+/** `fsfault fleet serve|status`: brokers, TLS, SASL and registry come from `kafka`. */
+export const FleetConfig = z
+  .object({
+    /** Consumer group of the `fleet serve` instances over the events topic. */
+    group: z.string().min(1).default('fsfault-fleet'),
+    /** Log-compacted topic of folded per-filesystem state (key = partition/host/filesystem). */
+    stateTopic: z.string().min(1).default('fsfault-fleet-state'),
+    /** Partitions of the fleet topics when `fleet serve` creates them (state: as many as the events topic). */
+    agentsTopicPartitions: z.number().int().min(1).default(1),
+    replicationFactor: z.number().int().min(1).default(1),
+    /** HTTP bind address of the page, API, metrics and probes. */
+    listen: z.string().min(1).default('127.0.0.1:9465'),
+    /** An agent without a heartbeat for this many of its intervals is silent. */
+    silentAfterIntervals: z.number().int().min(1).default(3),
+    /** Consumer-group session timeout: how long a dead instance holds its partitions. */
+    sessionTimeoutMs: z.number().int().min(1000).default(30_000),
+    /** Per-host series in /metrics (off by default: cardinality grows with the fleet). */
+    perHostMetrics: z.boolean().default(false),
   })
   .strict();
 
@@ -125,10 +156,12 @@ export const Config = z
     avroFiles: AvroFilesConfig.optional(),
     /** Serve /metrics, /healthz and /readyz on HOST:PORT (e.g. 127.0.0.1:9464). */
     metrics: z.object({ listen: z.string().min(1) }).strict().optional(),
+    fleet: FleetConfig.default({}),
   })
   .strict();
 
 export type Config = z.infer<typeof Config>;
 export type KafkaConfig = z.infer<typeof KafkaConfig>;
+export type FleetConfig = z.infer<typeof FleetConfig>;
 export type AvroFilesConfig = z.infer<typeof AvroFilesConfig>;
 export type StoreConfig = z.infer<typeof StoreConfig>;

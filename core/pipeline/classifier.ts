@@ -1,13 +1,16 @@
 /**
  * Turns raw records into events by asking the owning plugin. kmsg records are offered to every
  * plugin in name order (first claim wins); fanotify, sysfs and ioctl records only to the plugin of
- * the filesystem's type. Every plugin call is wrapped: a throwing plugin is counted, never fatal.
+ * the filesystem's type. It owns every plugin call on the way in — classification, continuation
+ * lines, and the accounting of failures — so the pipeline only routes what comes out: an event,
+ * `unclaimed` (no plugin's record), or `failed` (a plugin threw and none claimed it: the record
+ * may have been an error nobody can describe now, so the pipeline counts it as lost).
  */
 import { randomUUID } from 'node:crypto';
 import { FsfaultError } from '../errors';
 import { errnoName } from '../model/errno';
-import { subtypeMask, type FsEvent, type EventDraft } from '../model/event';
-import type { RawRecord } from '../model/raw-record';
+import { subtypeMask, type Blob, type FsEvent, type EventDraft } from '../model/event';
+import type { KmsgRecord, RawRecord } from '../model/raw-record';
 import type { ClassifyContext, FsPlugin } from '../plugin-api';
 import type { PluginRegistry } from '../plugins/registry';
 import type { MountTable } from './mount-table';
@@ -19,9 +22,20 @@ export interface ClassifierCounters {
   lastPluginError: string | null;
 }
 
+/** What a record became: an event, nobody's record, or a record a plugin failed on. */
+export type Classification = FsEvent | 'unclaimed' | 'failed';
+
+/** A kernel-log line that completes an earlier event: its plugin's new blob for that event. */
+export interface Continuation {
+  event: FsEvent;
+  blob: Blob;
+}
+
 export class Classifier {
   readonly counters: ClassifierCounters = { classified: 0, unclaimed: 0, pluginErrors: 0, lastPluginError: null };
   private readonly ctx: ClassifyContext;
+  /** Per plugin: the last kernel-log record it classified and the event it made, for continuation lines. */
+  private readonly lastKmsg = new Map<string, { seq: number; event: FsEvent }>();
 
   constructor(
     private readonly registry: PluginRegistry,
@@ -59,31 +73,56 @@ export class Classifier {
     }
   }
 
-  classify(record: RawRecord): FsEvent | null {
+  classify(record: RawRecord): Classification {
+    let failed = false;
     for (const plugin of this.candidates(record)) {
       let draft: EventDraft | null;
       try {
         draft = plugin.classify(record, this.ctx);
       } catch (e) {
         this.pluginFailed(plugin, 'classify', e);
+        failed = true;
         continue;
       }
       if (draft) {
         this.counters.classified++;
-        return this.toEvent(plugin, draft);
+        const event = this.toEvent(plugin, draft);
+        if (record.source === 'kmsg') this.lastKmsg.set(plugin.meta.name, { seq: record.seq, event });
+        return event;
       }
     }
+    if (failed) return 'failed';
     this.counters.unclaimed++;
+    return 'unclaimed';
+  }
+
+  /**
+   * A kernel-log record right after one a plugin classified may only complete that report (XFS
+   * hex dumps, advice lines): the plugin returns the event's new blob and the record is no event.
+   * Whoever owns the event applies the blob (the queue, while the event is still queued).
+   */
+  continuation(r: KmsgRecord): Continuation | null {
+    for (const [name, last] of this.lastKmsg) {
+      if (r.seq !== last.seq + 1) continue;
+      const plugin = this.registry.get(name);
+      if (!plugin?.continuation) continue;
+      let blob: Blob | null;
+      try {
+        blob = plugin.continuation(r, last.event);
+      } catch (err) {
+        this.pluginFailed(plugin, 'continuation', err);
+        continue;
+      }
+      if (blob === null) continue;
+      last.seq = r.seq;
+      return { event: last.event, blob };
+    }
     return null;
   }
 
-  plugin(name: string): FsPlugin | undefined {
-    return this.registry.get(name);
-  }
-
-  pluginFailed(plugin: FsPlugin | string, fn: string, e: unknown): void {
+  private pluginFailed(plugin: FsPlugin, fn: string, e: unknown): void {
     const n = ++this.counters.pluginErrors;
-    const name = typeof plugin === 'string' ? plugin : plugin.meta.name;
+    const name = plugin.meta.name;
     this.counters.lastPluginError = `${name}.${fn}: ${(e as Error)?.message ?? String(e)}`;
     if (this.onPluginError && (n === 1 || n % 1000 === 0)) {
       this.onPluginError(

@@ -1,14 +1,14 @@
 /**
- * The pipeline: sources → classify (plugins) → core queue → store → connector pumps.
- * It owns the wiring and the few policies between the parts: mount-table updates (revive a dead
- * filesystem on remount), the consumer's linger (so records of one moment merge), source cursors
- * written atomically with the events they produced, and draining for `--once`.
+ * The pipeline: sources → classifier (plugins) → core queue → store → connector pumps.
+ * Wiring only: it routes what the classifier returns and owns the few policies between the parts:
+ * mount-table updates (revive a dead filesystem on remount), the consumer's linger (so records of
+ * one moment merge), source cursors written atomically with the events they produced, and
+ * draining for `--once`. Plugin calls are the classifier's; events in the queue are the queue's.
  */
 import { FsfaultError, isFsfaultError, isRetriable } from '../errors';
 import type { FsEvent, SourceName } from '../model/event';
 import { fsKey } from '../model/fs-key';
-import type { KmsgRecord, MountInfo, RawRecord } from '../model/raw-record';
-import type { Blob } from '../model/event';
+import type { MountInfo, RawRecord } from '../model/raw-record';
 import { HealthDiff } from './health-diff';
 import type { MetricsSnapshot } from '../metrics/exposition';
 import type { PipelineStats } from './pipeline-stats';
@@ -16,7 +16,7 @@ import type { EventQueue } from '../queue/event-queue';
 import type { EventLog } from '../store/types';
 import type { LocalStore } from '../store/local-store';
 import type { Source } from './source';
-import type { Classifier } from './classifier';
+import type { Classification, Classifier } from './classifier';
 import type { ConnectorPump } from './connector-pump';
 import type { CounterReconciler } from './counter-reconciler';
 import type { MountTable } from './mount-table';
@@ -44,8 +44,8 @@ export class Pipeline {
   private consumer: Promise<void> | null = null;
   private stopping = false;
   private pending: FsEvent[] = [];
-  /** Per plugin: the last kernel-log record it classified, for continuation lines. */
-  private readonly lastKmsg = new Map<string, { seq: number; event: FsEvent; queued: boolean }>();
+  /** The queue's Avro bodies of `pending` (null where an event changed after it was encoded). */
+  private pendingBodies: (Buffer | null)[] = [];
   private readonly health = new HealthDiff();
   private idle: (() => void)[] = [];
   private live: LiveState = {};
@@ -96,74 +96,47 @@ export class Pipeline {
             fs: r.device ? this.mounts.identity('*', r.device) : null,
           });
           continue;
-        case 'kmsg':
+        case 'kmsg': {
           this.stats.kmsgSeq = r.seq;
-          if (this.continues(r)) continue;
+          const c = this.classifier.continuation(r);
+          if (c !== null) {
+            // Only the queue changes an event it holds; one already taken keeps what it had.
+            this.queue.amend(c.event, c.blob);
+            this.stats.continued++;
+            continue;
+          }
           break;
+        }
         case 'sysfs':
           this.live.counters?.observe(r);
           break;
         case 'ioctl': {
           const fresh = this.health.newlySick(r);
-          if (fresh === null) continue;
-          const e = this.classify(fresh);
-          if (e) this.push(e, null);
+          if (fresh !== null) this.route(fresh, this.classifier.classify(fresh));
           continue;
         }
         default:
           break;
       }
-      const e = this.classify(r);
-      if (e) this.push(e, r.source === 'kmsg' ? r.seq : null);
+      this.route(r, this.classifier.classify(r));
     }
   }
 
   /**
-   * A record whose plugin threw and that no other plugin claimed may have been an error nobody
-   * can describe now: it is counted in the rescue event (reason `plugin-failed`), never dropped.
+   * An event goes to the queue. A record a plugin failed on (and no other plugin claimed) may have
+   * been an error nobody can describe now: it is counted in the rescue event (reason
+   * `plugin-failed`), never dropped.
    */
-  private classify(r: RawRecord): FsEvent | null {
-    const failuresBefore = this.classifier.counters.pluginErrors;
-    const e = this.classifier.classify(r);
-    if (!e && this.classifier.counters.pluginErrors > failuresBefore) {
+  private route(r: RawRecord, c: Classification): void {
+    if (c === 'unclaimed') return;
+    if (c === 'failed') {
       const device = 'device' in r && typeof r.device === 'string' ? r.device : null;
       this.queue.reportLoss({ reason: 'plugin-failed', count: 1, device, timeUs: r.readAtUs, fs: device ? this.mounts.identity('*', device) : null });
+      return;
     }
-    return e;
-  }
-
-  private push(e: FsEvent, kmsgSeq: number | null): void {
-    if (this.opts.stampSource && !e.sources.includes(this.opts.stampSource)) e.sources.push(this.opts.stampSource);
-    const outcome = this.queue.push(e);
-    this.live.counters?.seen(e, outcome);
-    if (kmsgSeq !== null && e.plugin !== null) {
-      this.lastKmsg.set(e.plugin, { seq: kmsgSeq, event: e, queued: outcome === 'queued' || outcome === 'died' });
-    }
-  }
-
-  /**
-   * A kernel-log record right after one a plugin classified may only complete that report (XFS
-   * hex dumps, advice lines): the plugin folds it into the queued event's blob; it is never an event.
-   */
-  private continues(r: KmsgRecord): boolean {
-    for (const [name, last] of this.lastKmsg) {
-      if (r.seq !== last.seq + 1) continue;
-      const plugin = this.classifier.plugin(name);
-      if (!plugin?.continuation) continue;
-      let blob: Blob | null;
-      try {
-        blob = plugin.continuation(r, last.event);
-      } catch (err) {
-        this.classifier.pluginFailed(plugin, 'continuation', err);
-        continue;
-      }
-      if (blob === null) continue;
-      if (last.queued) last.event.blob = blob;
-      last.seq = r.seq;
-      this.stats.continued++;
-      return true;
-    }
-    return false;
+    if (this.opts.stampSource && !c.sources.includes(this.opts.stampSource)) c.sources.push(this.opts.stampSource);
+    const outcome = this.queue.push(c);
+    this.live.counters?.seen(c, outcome);
   }
 
   private applyMount(action: 'mounted' | 'unmounted' | 'remounted', m: MountInfo, fanotify: boolean): void {
@@ -191,12 +164,12 @@ export class Pipeline {
         if (this.opts.lingerMs > 0 && !this.stopping) await sleep(this.opts.lingerMs);
         // Take everything: afterwards every record ingested so far is stored, merged, rescued or
         // suppressed, so the kernel-log cursor can move to the last record seen.
-        this.pending = this.queue.take();
+        this.pendingBodies = [];
+        this.pending = this.queue.take(Infinity, this.pendingBodies);
         this.pendingCursors = this.sourceCursors();
-        for (const last of this.lastKmsg.values()) if (last.queued && this.pending.includes(last.event)) last.queued = false;
       }
       try {
-        this.log.append(this.pending, this.pendingCursors);
+        this.log.append(this.pending, this.pendingCursors, this.pendingBodies);
         this.stats.appended += this.pending.length;
         this.pending = [];
       } catch (e) {

@@ -44,7 +44,12 @@ interface FsState {
 export class EventQueue {
   private budget: number;
   private readonly perFsMax: number;
-  private readonly sizeOf: (e: FsEvent) => number;
+  private readonly sizeOf: ((e: FsEvent) => number) | null;
+  private readonly encode: ((e: FsEvent) => Buffer) | null;
+  /** The body the last charge() made (encode mode), for the entry being created. */
+  private lastBody: Buffer | null = null;
+  /** Entries of the events a push admitted, so amend() finds an event's entry (weak: taken events go). */
+  private readonly owned = new WeakMap<FsEvent, Entry>();
   private readonly hooks: QueueHooks;
   private readonly host: string;
   private readonly newId: () => string;
@@ -66,7 +71,9 @@ export class EventQueue {
     }
     this.budget = opts.budgetBytes;
     this.perFsMax = opts.perFsMaxEvents;
-    this.sizeOf = opts.sizeOf;
+    if (!opts.encode && !opts.sizeOf) throw new FsfaultError('CONFIG_INVALID', 'the queue needs encode or sizeOf to charge events');
+    this.encode = opts.encode ?? null;
+    this.sizeOf = opts.sizeOf ?? null;
     this.hooks = opts.hooks;
     this.host = opts.host;
     this.newId = opts.newId ?? randomUUID;
@@ -128,8 +135,12 @@ export class EventQueue {
     this.c.upstreamLost += count;
   }
 
-  /** Up to `max` events, oldest admission first; the rescue event comes out where it was armed. */
-  take(max = Infinity): FsEvent[] {
+  /**
+   * Up to `max` events, oldest admission first; the rescue event comes out where it was armed.
+   * With `bodies`, it receives each event's Avro body in the same order (null where the event
+   * changed after it was encoded, or was charged by size only): the store writes those as they are.
+   */
+  take(max = Infinity, bodies?: (Buffer | null)[]): FsEvent[] {
     const out: FsEvent[] = [];
     const c = this.c;
     for (let n = 0; n < max; n++) {
@@ -141,14 +152,31 @@ export class EventQueue {
       if (en === this.rescue.entry) {
         c.takenLost++;
         out.push(this.rescue.takeCopy());
+        bodies?.push(null);
         continue;
       }
       this.release(en);
       c.takenInputs += en.inputs;
       c.takenErrors += en.event.count;
       out.push(en.event);
+      bodies?.push(en.body);
+      en.body = null;
     }
     return out;
+  }
+
+  /**
+   * Replace the blob of an event this queue still holds (a continuation line completing it).
+   * False when the event is not queued as itself (merged into another, already taken, rescued):
+   * an event handed out is never changed behind the consumer's back. The charge stays: a plugin's
+   * continuation blob is bounded like its merge.
+   */
+  amend(e: FsEvent, blob: FsEvent['blob']): boolean {
+    const en = this.owned.get(e);
+    if (en === undefined || !en.queued || en.event !== e) return false;
+    e.blob = blob;
+    en.body = null;
+    return true;
   }
 
   /**
@@ -204,8 +232,7 @@ export class EventQueue {
     if (charge < 0) return this.lose(e, 'encode-failed');
     if (!this.fits(charge)) return this.lose(e, 'queue-budget');
     const s = st ?? this.newState(key);
-    const en = new Entry(e, key);
-    en.charge = charge;
+    const en = this.newEntry(e, key, charge);
     en.key = mk;
     if (mk !== null) s.merges.set(mk, en);
     s.errors++;
@@ -227,6 +254,7 @@ export class EventQueue {
     }
     mergeFields(target, e);
     target.blob = blob;
+    into.body = null;
     into.inputs++;
     const c = this.c;
     c.merged++;
@@ -245,9 +273,8 @@ export class EventQueue {
     st.merges.clear();
     e.kind = 'DIED';
     e.death = { reason, suppressed: 0 };
-    const en = new Entry(e, st.key);
-    // Admitted even when sizeOf fails: the death must be reported; the overhead is still charged.
-    en.charge = Math.max(this.charge(e), QUEUE_EVENT_OVERHEAD_BYTES);
+    // Admitted even when encoding fails: the death must be reported; the overhead is still charged.
+    const en = this.newEntry(e, st.key, Math.max(this.charge(e), QUEUE_EVENT_OVERHEAD_BYTES));
     st.died = en;
     this.diedBytes += en.charge;
     this.enqueue(en);
@@ -266,6 +293,7 @@ export class EventQueue {
     if (st.died !== null && st.diedKey !== null && isTwin(st.died.event, e) && this.callMergeKey(e) === st.diedKey) {
       const d = st.died;
       mergeFields(d.event, e);
+      d.body = null;
       d.inputs++;
       c.merged++;
       c.mergedErrors += e.count;
@@ -283,6 +311,7 @@ export class EventQueue {
         if (e.lastSeen > t.lastSeen) t.lastSeen = e.lastSeen;
       }
       t.death!.suppressed += e.count;
+      target.body = null;
       target.inputs++;
       c.queuedInputsNow++;
       c.queuedErrorsNow += e.count;
@@ -291,8 +320,7 @@ export class EventQueue {
       const charge = this.charge(tally);
       if (charge < 0) return this.lose(e, 'encode-failed');
       if (!this.fits(charge)) return this.lose(e, 'queue-budget');
-      const en = new Entry(tally, st.key);
-      en.charge = charge;
+      const en = this.newEntry(tally, st.key, charge);
       st.suppressed = en;
       this.enqueue(en);
     }
@@ -388,13 +416,28 @@ export class EventQueue {
     return this.c.bytesNow - this.diedBytes + charge <= this.budget;
   }
 
-  /** Encoded size plus overhead, or -1 when the event cannot be encoded (sizeOf threw). */
+  /** Encoded size plus overhead, or -1 when the event cannot be encoded. Keeps the body it made. */
   private charge(e: FsEvent): number {
+    this.lastBody = null;
     try {
-      return this.sizeOf(e) + QUEUE_EVENT_OVERHEAD_BYTES;
+      if (this.encode !== null) {
+        this.lastBody = this.encode(e);
+        return this.lastBody.length + QUEUE_EVENT_OVERHEAD_BYTES;
+      }
+      return this.sizeOf!(e) + QUEUE_EVENT_OVERHEAD_BYTES;
     } catch {
       return -1;
     }
+  }
+
+  /** An entry for an event just charged: it keeps the body the charge made. */
+  private newEntry(e: FsEvent, key: string, charge: number): Entry {
+    const en = new Entry(e, key);
+    en.charge = charge;
+    en.body = this.lastBody;
+    this.lastBody = null;
+    this.owned.set(e, en);
+    return en;
   }
 
   private callTerminal(e: FsEvent): string | null {

@@ -12,6 +12,8 @@ export class Entry {
   inputs = 1;
   /** Whether it is linked in the FIFO now. */
   queued = false;
+  /** The event's Avro body made for its charge, while the event is unchanged since; null otherwise. */
+  body: Buffer | null = null;
 
   constructor(
     public event: FsEvent,

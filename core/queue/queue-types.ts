@@ -18,8 +18,14 @@ export interface QueueOptions {
   budgetBytes: number;
   /** Most ERROR events queued for one filesystem at a time. */
   perFsMaxEvents: number;
-  /** Encoded size of an event (the core passes the Avro encoded length). Must not throw. */
-  sizeOf(e: FsEvent): number;
+  /**
+   * How an event is charged; give one of the two. `encode`: the Avro body (the core passes the
+   * codec), charged by its length and kept with the event, so an event the queue hands out
+   * unchanged is stored with that same body (one encoding per event). `sizeOf`: the size only.
+   * Either may throw (the event is then lost as `encode-failed`).
+   */
+  encode?(e: FsEvent): Buffer;
+  sizeOf?(e: FsEvent): number;
   hooks: QueueHooks;
   /** Host name written into core-made events (LOST, SUPPRESSED). */
   host: string;

@@ -56,8 +56,8 @@ export class MemoryLog implements LocalStore {
     this.schemas.set(codec.schema.fingerprint, codec.schema.text);
   }
 
-  append(events: readonly FsEvent[], sourceCursors?: Readonly<Record<string, string>>): number[] {
-    const bodies = events.map((e) => this.codec.encode(e));
+  append(events: readonly FsEvent[], sourceCursors?: Readonly<Record<string, string>>, encoded?: readonly (Buffer | null)[]): number[] {
+    const bodies = events.map((e, i) => encoded?.[i] ?? this.codec.encode(e));
     const now = this.nowUs();
     const incoming = bodies.reduce((n, b) => n + b.length + MEMORY_ROW_OVERHEAD_BYTES, 0);
     // Plan on copies, then apply: a STORE_FULL leaves the log exactly as it was.

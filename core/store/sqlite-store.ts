@@ -214,10 +214,10 @@ export class SqliteStore implements LocalStore {
     return r?.first ?? this.headOffset() + 1;
   }
 
-  append(events: readonly FsEvent[], sourceCursors?: Readonly<Record<string, string>>): number[] {
+  append(events: readonly FsEvent[], sourceCursors?: Readonly<Record<string, string>>, encoded?: readonly (Buffer | null)[]): number[] {
     const codec = this.writable('append');
     // Encode first: an event that does not fit the schema fails before anything is written.
-    const bodies = events.map((e) => codec.encode(e));
+    const bodies = events.map((e, i) => encoded?.[i] ?? codec.encode(e));
     const fingerprint = codec.schema.fingerprint;
     let offsets: number[] = [];
     let head = 0;

@@ -28,8 +28,12 @@ export interface EventQuery {
 }
 
 export interface EventLog {
-  /** Append events atomically (one transaction) together with source cursors; returns their offsets. */
-  append(events: readonly FsEvent[], sourceCursors?: Readonly<Record<string, string>>): number[];
+  /**
+   * Append events atomically (one transaction) together with source cursors; returns their offsets.
+   * `bodies[i]`, when given and not null, is events[i] already Avro-encoded with this log's codec
+   * (the queue's charge made it): stored as is instead of encoding the event again.
+   */
+  append(events: readonly FsEvent[], sourceCursors?: Readonly<Record<string, string>>, bodies?: readonly (Buffer | null)[]): number[];
   /** Events with offset > afterOffset, in offset order, at most `max`. */
   readAfter(afterOffset: number, max: number): StoredEvent[];
   query(q: EventQuery): StoredEvent[];

@@ -84,7 +84,7 @@ export function runPluginConformance(plugin: FsPlugin, input: ConformanceInput):
     const ids = () => `id-${++n}`;
     const classifyAll = (): FsEvent[] => {
       const classifier = new Classifier(registry, mounts, 'conformance', ids);
-      return input.records.map((r) => classifier.classify(r)).filter((e): e is FsEvent => e !== null);
+      return input.records.map((r) => classifier.classify(r)).filter((e): e is FsEvent => typeof e !== 'string');
     };
 
     it('registers: metadata, core API range, blob schema', () => {

@@ -11,6 +11,7 @@ import { register as events } from './events';
 import { register as summary } from './summary';
 import { register as replay } from './replay';
 import { register as doctor } from './doctor';
+import { register as fleet } from './fleet';
 import { defaultStoreDeps } from '../store-commands';
 import { replayInto } from '../replay-into';
 
@@ -25,4 +26,5 @@ export const COMMANDS: readonly ((program: Command, io: CliIo) => void)[] = [
   exportCmd,
   schema,
   validate,
+  fleet,
 ];

@@ -5,6 +5,7 @@ import { composeSchema } from '../../schema/compose';
 import { PluginRegistry } from '../../plugins/registry';
 import { builtinPlugins } from '../../../plugins';
 import type { CliIo } from '../io';
+import { agentSchema } from '../../schema/agent-schema';
 
 export function register(program: Command, io: CliIo): void {
   program
@@ -13,9 +14,10 @@ export function register(program: Command, io: CliIo): void {
     .option('--config <file>', 'configuration file (YAML)')
     .option('--canonical', 'print the Parsing Canonical Form instead of the full schema')
     .option('--fingerprint', 'print only the CRC-64-AVRO fingerprint (16 hex digits)')
-    .action((opts: { config?: string; canonical?: boolean; fingerprint?: boolean }) => {
+    .option('--agent', "the agent record's schema (the fleet's agents topic) instead of the events'")
+    .action((opts: { config?: string; canonical?: boolean; fingerprint?: boolean; agent?: boolean }) => {
       loadConfig(opts.config, io.env);
-      const schema = composeSchema(new PluginRegistry(builtinPlugins).all());
+      const schema = opts.agent ? agentSchema() : composeSchema(new PluginRegistry(builtinPlugins).all());
       if (opts.fingerprint) io.out.write(`${schema.fingerprint}\n`);
       else io.out.write(`${opts.canonical ? schema.canonical : schema.text}\n`);
     });

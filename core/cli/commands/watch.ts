@@ -11,7 +11,10 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import { AvroFilesConfig, KafkaConfig, type Config } from '../../config/schema';
-import { connectorsFor } from '../connectors';
+import { agentPublisherFor, connectorsFor } from '../connectors';
+import { agentSnapshotter } from '../agent-snapshot';
+import type { LocalStore } from '../../store/local-store';
+import type { MountTable } from '../../pipeline/mount-table';
 import { parseListen, startMetricsServer, type MetricsServer } from '../../metrics/server';
 import { ensureWritableDir } from '../../path-checks';
 import { sleep } from '../../pipeline/retry';
@@ -139,19 +142,22 @@ async function runPipeline(opts: WatchOptions, config: Config, plugins: FsPlugin
   });
   const pipeline = container.get<Pipeline>(TOKENS.Pipeline);
   // Opens the store and takes its writer lock (STORE_LOCKED): nothing has started yet.
-  const log = container.get<{ close(): void }>(TOKENS.EventLog);
+  const log = container.get<LocalStore>(TOKENS.EventLog);
   // Promises alone do not keep node running: without this a stuck drain would end the process
   // silently with exit code 0 instead of hanging visibly.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   let metrics: MetricsServer | null = null;
   let started = false;
   let stopping = false;
+  let agent: ReturnType<typeof agentPublisherFor> = null;
   try {
     if (live) wireLiveSource(container, live, { warn });
     // Bound before the pipeline starts: a port in use ends the start-up with nothing running.
     if (config.metrics) metrics = await startMetricsServer(config.metrics.listen, () => pipeline.metrics(), () => pipeline.ready());
+    agent = agentPublisherFor(config, agentSnapshotter(config.host, container.get<MountTable>(TOKENS.MountTable), log), warn);
     started = true;
     await pipeline.start();
+    agent?.start();
     // A store that can take no more appends ends the run, whatever it waits for.
     const failure = pipeline.failed().then((e) => Promise.reject(e));
     failure.catch(() => undefined);
@@ -170,11 +176,13 @@ async function runPipeline(opts: WatchOptions, config: Config, plugins: FsPlugin
     }
     stopping = true;
     await pipeline.stop();
+    await agent?.stop();
     assertNoConnectorError(pipeline);
   } catch (e) {
     if (started && !stopping) await stopAfterFailure(pipeline, warn);
     throw e;
   } finally {
+    await agent?.close();
     await metrics?.close();
     clearInterval(keepAlive);
     log.close();

@@ -1,0 +1,108 @@
+/**
+ * `fsfault fleet serve` (a consumer-group member folding the events topic into the fleet-state
+ * topic, with the fleet page, API and metrics) and `fsfault fleet status` (the fleet-state and
+ * agents topics read once, for scripts). The code is in fleet/ (see its README).
+ */
+import type { Command } from 'commander';
+import { FsfaultError } from '../../errors';
+import { composeSchema } from '../../schema/compose';
+import { PluginRegistry } from '../../plugins/registry';
+import { loadPluginModule } from '../../plugins/load-plugins';
+import { isoMicros } from '../../model/json-view';
+import { builtinPlugins } from '../../../plugins';
+import { startFleetServe, readFleet } from '../../../fleet/serve';
+import type { FleetAgent, FleetFilesystem } from '../../../fleet/merge';
+import type { Config } from '../../config/schema';
+import { watchConfig } from './watch';
+import { warnTo, type CliIo } from '../io';
+
+interface FleetOptions {
+  config?: string;
+  kafka?: string;
+  topic?: string;
+  registry?: string[];
+  group?: string;
+  listen?: string;
+}
+
+const STATES = ['healthy', 'degraded', 'dead'];
+
+function fleetConfig(opts: FleetOptions, io: CliIo): Config {
+  const config = watchConfig({ config: opts.config, kafka: opts.kafka, topic: opts.topic, registry: opts.registry }, io);
+  if (opts.group) config.fleet.group = opts.group;
+  if (opts.listen) config.fleet.listen = opts.listen;
+  return config;
+}
+
+const schemaOf = (config: Config) => composeSchema(new PluginRegistry([...builtinPlugins, ...config.plugins.map((m) => loadPluginModule(m))]).all());
+const when = (us: number | null | undefined) => (us ? isoMicros(us).replace(/\.\d+Z$/, 'Z') : '-');
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+export function fleetStatusText(fss: readonly FleetFilesystem[], agents: readonly FleetAgent[]): string {
+  const n = (s: string) => fss.filter((f) => f.state === s && f.key !== '*').length;
+  const silent = agents.filter((a) => a.status === 'silent');
+  const lines = [`${fss.length} filesystems: ${n('dead')} dead, ${n('degraded')} degraded, ${n('healthy')} healthy; ${agents.length} agents, ${silent.length} silent`];
+  if (silent.length) lines.push(`silent: ${silent.map((a) => `${a.host} (last heartbeat ${when(a.heartbeatTime)})`).join(', ')}`);
+  if (fss.length) {
+    const rows = fss.map((f) => [
+      f.host,
+      f.key === '*' ? '(unattributed)' : f.key,
+      f.type === '*' ? '-' : f.type,
+      f.mountPoint ?? '-',
+      f.key === '*' ? '-' : f.state,
+      String(f.errors),
+      f.lastError ? `${when(f.lastError.time)} ${f.lastError.errnoName ?? f.lastError.errno ?? ''}`.trim() : '-',
+      when(f.since),
+    ]);
+    lines.push('', ...table([['HOST', 'FILESYSTEM', 'TYPE', 'MOUNT', 'STATE', 'ERRORS', 'LAST ERROR', 'SINCE'], ...rows]));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function kafkaOptions(c: Command): Command {
+  return c
+    .option('--config <file>', 'configuration file (YAML): kafka.* for brokers/TLS/SASL/registry, fleet.* for the fleet')
+    .option('--kafka <brokers>', 'bootstrap brokers (comma-separated)')
+    .option('--topic <topic>', 'events topic (default fs-errors)')
+    .option('--registry <url>', 'schema registry URL (repeatable)', (v: string, acc: string[] = []) => [...acc, v]);
+}
+
+export function register(program: Command, io: CliIo): void {
+  const fleet = program.command('fleet').description('the fleet view over Kafka: serve it, or print it');
+  kafkaOptions(fleet.command('serve').description('fold the events topic (as a consumer-group member) into the fleet state; serve the page, API and metrics'))
+    .option('--group <id>', 'consumer group of the fleet instances (default fsfault-fleet)')
+    .option('--listen <host:port>', 'HTTP bind address (default 127.0.0.1:9465)')
+    .action(async (opts: FleetOptions) => {
+      const config = fleetConfig(opts, io);
+      const warn = warnTo(io);
+      const server = await startFleetServe(config, schemaOf(config), warn);
+      io.err.write(`fsfault: fleet serving on ${server.url} (group ${config.fleet.group}, events topic ${config.kafka!.topic})\n`);
+      const keepAlive = setInterval(() => undefined, 1 << 30);
+      try {
+        await new Promise<void>((resolve) => {
+          process.once('SIGINT', () => resolve());
+          process.once('SIGTERM', () => resolve());
+        });
+      } finally {
+        clearInterval(keepAlive);
+        await server.stop();
+      }
+    });
+  kafkaOptions(fleet.command('status').description('print the fleet from the fleet-state and agents topics (no service needed)'))
+    .option('--json', 'JSON: { filesystems, agents }')
+    .option('--state <state>', 'only filesystems in this state (healthy, degraded, dead)')
+    .option('--host <name>', 'only this host')
+    .action(async (opts: FleetOptions & { json?: boolean; state?: string; host?: string }) => {
+      if (opts.state && !STATES.includes(opts.state)) throw new FsfaultError('CLI_BAD_ARGUMENT', `--state must be one of ${STATES.join(', ')} (got '${opts.state}')`);
+      const config = fleetConfig(opts, io);
+      const fleet = await readFleet(config, schemaOf(config), warnTo(io));
+      const fss = fleet.filesystems.filter((f) => (!opts.state || f.state === opts.state) && (!opts.host || f.host === opts.host));
+      const agents = fleet.agents.filter((a) => !opts.host || a.host === opts.host);
+      if (opts.json) io.out.write(`${JSON.stringify({ filesystems: fss, agents }, null, 2)}\n`);
+      else io.out.write(fleetStatusText(fss, agents));
+    });
+}

@@ -1,0 +1,181 @@
+/**
+ * One `fleet serve` instance's share of the work: a member of the consumer group over the events
+ * topic. Kafka assigns it partitions; for each one it
+ *   1. restores the partition's records from the fleet-state topic (read to its end after the
+ *      assignment: whatever the previous owner wrote before it stopped is in there),
+ *   2. folds every batch of events into them (fold.ts: applying an event twice changes nothing),
+ *   3. writes the records the batch changed to the fleet-state topic (acks=all), and only then
+ *   4. commits the consumer offset after the batch.
+ * A crash between 3 and 4 replays the batch onto records that already contain it: skipped by the
+ * per-record store offsets. A crash before 3 loses only uncommitted work, which is replayed.
+ */
+import type { KafkaTransport, ConsumedBatch, GroupConsumer } from '../connectors/kafka/kafkajs-adapter';
+import { parseHeaders } from '../connectors/kafka/headers';
+import type { EventCodec } from '../core/schema/codec';
+import { PartitionFold, type EventMeta } from './fold';
+import { encodeState, stateKey, type FleetStateRecord } from './state-record';
+import type { AvroValues } from './avro-values';
+import type { TopicView } from './topic-view';
+
+/** Header with the producing store's permanent identity (written by the events connector when it has one). */
+export const H_STORE_ID = 'fsfault.store.id';
+
+export interface MemberOptions {
+  group: string;
+  eventsTopic: string;
+  stateTopic: string;
+  sessionTimeoutMs: number;
+}
+
+export interface MemberStats {
+  partitions: number[];
+  applied: number;
+  skipped: number;
+  undecodable: number;
+  stateWrites: number;
+  /** Messages in owned partitions not yet folded (high watermark − next offset). */
+  lag: number;
+  restored: boolean;
+}
+
+export class FleetMember {
+  private readonly folds = new Map<number, PartitionFold>();
+  private assigned: number[] = [];
+  private restoring: Promise<void> = Promise.resolve();
+  private joined = false;
+  private restoredOnce = false;
+  private consumer: GroupConsumer | null = null;
+  private stateCount = 0;
+  private readonly lag = new Map<number, bigint>();
+  private undecodable = 0;
+  private stateWrites = 0;
+  private applied = 0;
+  private skipped = 0;
+
+  constructor(
+    private readonly transport: KafkaTransport,
+    private readonly opts: MemberOptions,
+    private readonly values: AvroValues,
+    private readonly codec: EventCodec,
+    private readonly view: TopicView,
+    private readonly warn: (m: string) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    this.stateCount = (await this.transport.partitionCount(this.opts.stateTopic)) ?? 0;
+    if (this.stateCount === 0) throw new Error(`fleet-state topic '${this.opts.stateTopic}' does not exist`);
+    this.consumer = await this.transport.groupConsumer({
+      groupId: this.opts.group,
+      topics: [this.opts.eventsTopic],
+      fromBeginning: true,
+      sessionTimeoutMs: this.opts.sessionTimeoutMs,
+      onJoin: (assignment) => this.onJoin(assignment[this.opts.eventsTopic] ?? []),
+      onBatch: (b) => this.onBatch(b),
+      onCrash: (e, restart) => this.warn(`fleet consumer ${restart ? 'restarting' : 'stopped'} after: ${e.message}`),
+    });
+  }
+
+  /** Ready: joined the group and restored the state of every partition it owns. */
+  get ready(): boolean {
+    return this.joined && this.restoredOnce;
+  }
+
+  private onJoin(partitions: number[]): void {
+    this.joined = true;
+    this.assigned = [...partitions].sort((a, b) => a - b);
+    this.folds.clear(); // restored afresh: another member may have folded these since we last had them
+    for (const p of [...this.lag.keys()]) if (!partitions.includes(p)) this.lag.delete(p);
+    const mine = new Set(this.assigned);
+    this.restoring = this.view.caughtUp().then(() => {
+      const byPartition = new Map<number, FleetStateRecord[]>();
+      for (const r of this.view.states.values()) {
+        if (!mine.has(r.partition)) continue;
+        const l = byPartition.get(r.partition);
+        if (l) l.push(structuredClone(r));
+        else byPartition.set(r.partition, [structuredClone(r)]);
+      }
+      for (const p of this.assigned) this.folds.set(p, new PartitionFold(p, byPartition.get(p) ?? []));
+      this.restoredOnce = true;
+    });
+    this.restoring.catch((e: Error) => this.warn(`restoring partitions ${this.assigned.join(',')} failed: ${e.message}`));
+  }
+
+  private async onBatch(b: ConsumedBatch): Promise<void> {
+    await this.restoring;
+    let fold = this.folds.get(b.partition);
+    if (!fold) {
+      // A batch of a partition the last join did not list (a join raced the fetch): restore it alone.
+      await this.view.caughtUp();
+      fold = new PartitionFold(b.partition, [...this.view.states.values()].filter((r) => r.partition === b.partition).map((r) => structuredClone(r)));
+      this.folds.set(b.partition, fold);
+    }
+    const before = { applied: fold.applied, skipped: fold.skipped };
+    for (const m of b.messages) {
+      const h = parseHeaders(m.headers);
+      if (!h || !m.value) {
+        this.undecodable++;
+        continue;
+      }
+      let event;
+      try {
+        event = this.codec.fromRecord(await this.values.decode(m.value));
+      } catch (e) {
+        // A poison message must not stop the fleet: counted, warned, skipped.
+        this.undecodable++;
+        this.warn(`events partition ${b.partition} offset ${m.offset}: cannot decode: ${(e as Error).message}`);
+        continue;
+      }
+      const sid = m.headers[H_STORE_ID];
+      const meta: EventMeta = { host: h.host, storeOffset: h.storeOffset, storeId: sid === undefined ? null : sid.toString() };
+      fold.apply(event, meta);
+    }
+    this.applied += fold.applied - before.applied;
+    this.skipped += fold.skipped - before.skipped;
+    const dirty = fold.takeDirty();
+    if (dirty.length) {
+      try {
+        await this.transport.send(
+          this.opts.stateTopic,
+          dirty.map((r) => {
+            const key = stateKey(r.partition, r.host, r.health.key);
+            return { partition: this.transport.partitionFor(this.opts.stateTopic, key, this.stateCount), key, value: encodeState(r), headers: {} };
+          }),
+        );
+        this.stateWrites += dirty.length;
+      } catch (e) {
+        fold.markDirty(dirty);
+        throw e; // kafkajs fetches the batch again; nothing was committed
+      }
+    }
+    const last = b.messages.at(-1);
+    if (last) {
+      const next = BigInt(last.offset) + 1n;
+      await this.consumer!.commit(this.opts.eventsTopic, new Map([[b.partition, next]]));
+      this.lag.set(b.partition, b.highWatermark > next ? b.highWatermark - next : 0n);
+    }
+  }
+
+  /** Lag of the owned partitions from the broker's watermarks and the group's committed offsets. */
+  async refreshLag(): Promise<void> {
+    if (!this.consumer || this.assigned.length === 0) return;
+    const [marks, committed] = await Promise.all([this.transport.watermarks(this.opts.eventsTopic), this.consumer.committed(this.opts.eventsTopic)]);
+    for (const p of this.assigned) {
+      const m = marks.find((x) => x.partition === p);
+      if (!m) continue;
+      const c = committed.get(p) ?? -1n;
+      const from = c < 0n ? m.low : c;
+      this.lag.set(p, m.high > from ? m.high - from : 0n);
+    }
+  }
+
+  stats(): MemberStats {
+    let lag = 0n;
+    for (const l of this.lag.values()) lag += l;
+    return { partitions: this.assigned, applied: this.applied, skipped: this.skipped, undecodable: this.undecodable, stateWrites: this.stateWrites, lag: Number(lag), restored: this.ready };
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+    this.consumer = null;
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * The whole fleet, as every instance sees it: the fleet-state and agents topics read from the
+ * beginning and followed (they are small: one live record per filesystem / per host). A private
+ * consumer group that never commits: every instance reads everything. `caughtUp()` resolves when
+ * everything written before the call has been read — the fleet is "restored" then.
+ */
+import * as crypto from 'node:crypto';
+import type { KafkaTransport, GroupConsumer } from '../connectors/kafka/kafkajs-adapter';
+import { decodeAgent, type AgentRecord } from '../core/schema/agent-schema';
+import type { AvroValues } from './avro-values';
+import { decodeState, type FleetStateRecord } from './state-record';
+
+export class TopicView {
+  readonly states = new Map<string, FleetStateRecord>();
+  readonly agents = new Map<string, AgentRecord>();
+  /** Next offset to read, per topic and partition. */
+  private readonly next = new Map<string, Map<number, bigint>>();
+  private consumer: GroupConsumer | null = null;
+  private waiters: (() => void)[] = [];
+  decodeFailures = 0;
+
+  constructor(
+    private readonly transport: KafkaTransport,
+    private readonly topics: { state: string; agents: string },
+    private readonly values: AvroValues,
+    private readonly warn: (m: string) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    this.consumer = await this.transport.groupConsumer({
+      groupId: `fsfault-fleet-view-${crypto.randomUUID()}`,
+      topics: [this.topics.state, this.topics.agents],
+      fromBeginning: true,
+      maxWaitMs: 200,
+      sessionTimeoutMs: 10_000,
+      onBatch: async (b) => {
+        for (const m of b.messages) {
+          const key = m.key?.toString('utf8') ?? '';
+          if (b.topic === this.topics.state) {
+            const r = decodeState(m.value);
+            if (r) this.states.set(key, r);
+            else if (m.value === null) this.states.delete(key);
+          } else if (m.value) {
+            try {
+              const w = await this.values.writer(m.value);
+              this.agents.set(key, decodeAgent(w.body, w.type));
+            } catch (e) {
+              this.decodeFailures++;
+              this.warn(`agents topic: cannot decode the record of '${key}': ${(e as Error).message}`);
+            }
+          }
+        }
+        const last = b.messages.at(-1);
+        let parts = this.next.get(b.topic);
+        if (!parts) this.next.set(b.topic, (parts = new Map()));
+        if (last) parts.set(b.partition, BigInt(last.offset) + 1n);
+        const w = this.waiters;
+        this.waiters = [];
+        for (const f of w) f();
+      },
+    });
+  }
+
+  private readTo(topic: string, partition: number): bigint {
+    return this.next.get(topic)?.get(partition) ?? -1n;
+  }
+
+  /** Resolves once every message written to both topics before this call has been applied. */
+  async caughtUp(timeoutMs = 120_000): Promise<void> {
+    const targets: { topic: string; partition: number; high: bigint; low: bigint }[] = [];
+    for (const topic of [this.topics.state, this.topics.agents]) {
+      for (const w of await this.transport.watermarks(topic)) targets.push({ topic, ...w });
+    }
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const behind = targets.filter((t) => t.high > t.low && this.readTo(t.topic, t.partition) < t.high);
+      if (behind.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`fleet topics not read to their end after ${timeoutMs} ms (${behind.map((t) => `${t.topic}/${t.partition}`).join(', ')})`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 250);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+    this.consumer = null;
+  }
+}
