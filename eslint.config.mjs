@@ -27,6 +27,18 @@ export default tseslint.config(
     },
   },
   {
+    // A folder's module.ts registers what the folder provides: it may also see the binding tokens.
+    files: ['plugins/*/module.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['avsc', 'kafkajs', 'better-sqlite3'], message: 'plugins depend only on the plugin API (core/plugin-api)' },
+          { regex: '^\\.\\./\\.\\./core/(?!plugin-api|bindings)', message: 'a plugin module.ts imports only core/plugin-api and core/bindings' },
+        ],
+      }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -12,6 +12,7 @@
 import type { KafkaTransport, ConsumedBatch, GroupConsumer } from '../connectors/kafka/kafkajs-adapter';
 import { parseHeaders } from '../connectors/kafka/headers';
 import type { EventCodec } from '../core/schema/codec';
+import { isFsfaultError } from '../core/errors';
 import { PartitionFold, type EventMeta } from './fold';
 import { encodeState, stateKey, type FleetStateRecord } from './state-record';
 import type { AvroValues } from './avro-values';
@@ -120,6 +121,9 @@ export class FleetMember {
       try {
         event = this.codec.fromRecord(await this.values.decode(m.value));
       } catch (e) {
+        // The registry not answering is not the message's fault: fail the batch, nothing is
+        // committed, kafkajs fetches it again.
+        if (isFsfaultError(e) && (e.retriable || e.code === 'REGISTRY_UNREACHABLE')) throw e;
         // A poison message must not stop the fleet: counted, warned, skipped.
         this.undecodable++;
         this.warn(`events partition ${b.partition} offset ${m.offset}: cannot decode: ${(e as Error).message}`);

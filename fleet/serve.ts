@@ -15,7 +15,7 @@ import { TopicView } from './topic-view';
 import { FleetMember } from './group-member';
 import { fleetAgents, fleetFilesystems } from './merge';
 import { startFleetHttp } from './http';
-import { ensureCompactedTopic } from './topics';
+import { ensureCompactedTopic, retrying } from './topics';
 
 export interface FleetServer {
   url: string;
@@ -57,7 +57,7 @@ export async function startFleetServe(config: Config, schema: ComposedSchema, wa
   const view = new TopicView(transport, { state: f.stateTopic, agents: k.agents.topic }, vals, warn);
   const member = new FleetMember(transport, { group: f.group, eventsTopic: k.topic, stateTopic: f.stateTopic, sessionTimeoutMs: f.sessionTimeoutMs }, vals, new EventCodec(schema), view, warn);
   let viewReady = false;
-  await unavailable('preparing the fleet topics', async () => {
+  await unavailable('preparing the fleet topics', () => retrying('the fleet topics', 60_000, async () => {
     let events = await transport.partitionCount(k.topic);
     if (events === undefined && k.createTopicPartitions) {
       await transport.createTopic(k.topic, k.createTopicPartitions).catch(() => undefined);
@@ -66,11 +66,9 @@ export async function startFleetServe(config: Config, schema: ComposedSchema, wa
     if (events === undefined) throw new FsfaultError('FLEET_UNAVAILABLE', `events topic '${k.topic}' does not exist (agents create it with kafka.createTopicPartitions, or create it yourself)`);
     await ensureCompactedTopic(transport, f.stateTopic, events, f.replicationFactor);
     await ensureCompactedTopic(transport, k.agents.topic, f.agentsTopicPartitions, f.replicationFactor);
-  });
-  await unavailable('reading the fleet topics', async () => {
-    await view.start();
-    await member.start();
-  });
+  }));
+  await unavailable('reading the fleet topics', () => retrying('the fleet topics', 60_000, () => view.start()));
+  await unavailable('joining the fleet group', () => retrying('the fleet group', 60_000, () => member.start()));
   const ready = () => viewReady && member.ready;
   void view.caughtUp().then(
     () => (viewReady = true),

@@ -45,6 +45,7 @@ export class TopicView {
               const w = await this.values.writer(m.value);
               this.agents.set(key, decodeAgent(w.body, w.type));
             } catch (e) {
+              // Skipped, not retried: an agent republishes its record every interval anyway.
               this.decodeFailures++;
               this.warn(`agents topic: cannot decode the record of '${key}': ${(e as Error).message}`);
             }

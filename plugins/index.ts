@@ -1,9 +1,10 @@
 /**
- * The plugins fsfault ships, registered by default. Third-party plugins are added to the
- * container the same way (see plugins/README.md).
+ * The plugin folders fsfault ships. Each folder registers its plugin (and probes) from its own
+ * module.ts; this list only says which folders are built in. Third-party plugins are loaded by name
+ * (`plugins:` in the config, `--plugin` on the command line) and need no entry anywhere.
  */
-import type { FsPlugin } from '../core/plugin-api';
-import { ext4Plugin } from './ext4';
-import { xfsPlugin } from './xfs';
+import type { ContainerModule } from '../core/bindings';
+import { ext4Module } from './ext4/module';
+import { xfsModule } from './xfs/module';
 
-export const builtinPlugins: readonly FsPlugin[] = [ext4Plugin as unknown as FsPlugin, xfsPlugin as unknown as FsPlugin];
+export const builtinPluginModules: readonly ContainerModule[] = [ext4Module, xfsModule];

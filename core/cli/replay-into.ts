@@ -8,45 +8,38 @@
 import { loadConfig } from '../config/load';
 import { FsfaultError } from '../errors';
 import type { Connector } from '../pipeline/connector';
-import { PluginRegistry } from '../plugins/registry';
-import { loadPluginModule } from '../plugins/load-plugins';
-import { composeSchema } from '../schema/compose';
+import { baseContainer, connectorNamed, TOKENS } from '../container';
+import type { ComposedSchema } from '../schema/compose';
 import { EventCodec } from '../schema/codec';
 import type { LocalStore } from '../store/local-store';
 import { replayEvents } from '../store/replay';
 import { acquireStoreLock } from '../store/store-lock';
 import type { StoredEvent } from '../store/types';
-import { createAvroFileConnector } from '../../connectors/avro-file';
-import { createKafkaConnector } from '../../connectors/kafka';
-import { builtinPlugins } from '../../plugins';
 import { warnTo, type CliIo } from './io';
 
 export function replayInto(io: CliIo) {
   return async (target: 'kafka' | 'avro', store: LocalStore, from: number, end: number, configFile: string | undefined): Promise<number> => {
     const config = loadConfig(configFile, io.env);
-    let connector: Connector;
-    if (target === 'kafka') {
-      if (!config.kafka) throw new FsfaultError('CLI_BAD_ARGUMENT', 'replay --to kafka needs a kafka section in the config (--config FILE)');
-      connector = createKafkaConnector(config.kafka, config.kafka.createTopicPartitions ? { createTopicPartitions: config.kafka.createTopicPartitions } : {});
-    } else {
-      if (!config.avroFiles) throw new FsfaultError('CLI_BAD_ARGUMENT', 'replay --to avro needs an avroFiles section in the config (--config FILE)');
-      connector = createAvroFileConnector(config.avroFiles);
-    }
+    if (target === 'kafka' && !config.kafka) throw new FsfaultError('CLI_BAD_ARGUMENT', 'replay --to kafka needs a kafka section in the config (--config FILE)');
+    if (target === 'avro' && !config.avroFiles) throw new FsfaultError('CLI_BAD_ARGUMENT', 'replay --to avro needs an avroFiles section in the config (--config FILE)');
+    // Connector and schema from the composition root: the ones watch publishes with.
+    const c = baseContainer(config, { warn: warnTo(io) });
+    const connector: Connector = connectorNamed(target, config, io.out, c);
+    const schema = c.get<ComposedSchema>(TOKENS.Schema);
     // The destination's position is this store's offsets: a watch publishing from the same store
     // would race this replay for the same offsets, so replay --to takes the writer lock (and holds
     // it until done) or refuses with STORE_LOCKED.
     const file = store.info().file;
     const lock = file ? acquireStoreLock(file, `replay --to ${target} from`) : null;
     try {
-      return await deliverRange(connector, store, from, end, config.host, config.plugins, io);
+      return await deliverRange(connector, schema, store, from, end, config.host, io);
     } finally {
       lock?.release();
     }
   };
 }
 
-async function deliverRange(connector: Connector, store: LocalStore, from: number, end: number, host: string, pluginModules: readonly string[], io: CliIo): Promise<number> {
-  const schema = composeSchema(new PluginRegistry([...builtinPlugins, ...pluginModules.map((m) => loadPluginModule(m))]).all());
+async function deliverRange(connector: Connector, schema: ComposedSchema, store: LocalStore, from: number, end: number, host: string, io: CliIo): Promise<number> {
   const warn = warnTo(io);
   const held = await connector.open({ schema, codec: new EventCodec(schema), log: store, committed: 0, host, warn });
   const skipTo = typeof held === 'number' ? held : 0;

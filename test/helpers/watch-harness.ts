@@ -5,7 +5,7 @@
  * what did arrive.
  */
 import * as fs from 'node:fs';
-import { buildContainer, TOKENS } from '../../core/container';
+import { buildContainer, resolvePlugins, TOKENS } from '../../core/container';
 import { validateConfig } from '../../core/config/load';
 import type { Config } from '../../core/config/schema';
 import type { FsEvent } from '../../core/model/event';
@@ -20,7 +20,6 @@ import type { LocalStore } from '../../core/store/local-store';
 import { MemoryLog } from '../../core/store/memory-log';
 import { SqliteStore } from '../../core/store/sqlite-store';
 import type { EventLog } from '../../core/store/types';
-import { builtinPlugins } from '../../plugins';
 
 export interface WatchHarnessOptions {
   /** Only these mount points (other tests on the machine mount filesystems too). */
@@ -69,11 +68,10 @@ export class WatchHarness {
     raw.sources = sources;
     if (opts.stateDir) raw.stateDir = opts.stateDir;
     const config = validateConfig(raw, 'watch-harness');
-    const source = new LiveSource({ sources: config.sources, plugins: builtinPlugins, probes: opts.probes, warn, settleMs: opts.settleMs });
+    const source = new LiveSource({ sources: config.sources, plugins: resolvePlugins(config), probes: opts.probes, warn, settleMs: opts.settleMs });
     const capture = new CapturingConnector();
     const container = buildContainer({
       config,
-      plugins: builtinPlugins,
       log: (_schema, codec): LocalStore =>
         opts.stateDir ? SqliteStore.open({ stateDir: opts.stateDir, host: config.host, codec, durability: 'normal' }) : new MemoryLog(codec, { host: config.host }),
       sources: [source],

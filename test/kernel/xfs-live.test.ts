@@ -25,7 +25,6 @@ import { XfsHealthProbe } from '../../core/sources/probes/xfs-health-probe';
 import { MemoryLog } from '../../core/store/memory-log';
 import { createWatcher, readMountTable } from '../../native/index';
 import type { Watcher } from '../../native/types';
-import { builtinPlugins } from '../../plugins';
 import type { XfsBlob } from '../../plugins/xfs';
 import { LoopFsPool, requireKernelPrereqs, sh } from '../helpers/loopfs';
 import type { LoopFs } from '../helpers/loopfs';
@@ -104,7 +103,6 @@ class XfsWatch {
     let log: MemoryLog | null = null;
     const c = buildContainer({
       config: validateConfig({ host: 'xfs-live-test', queue: { lingerMs: LINGER_MS }, store: { enabled: false }, stdout: { enabled: false } }),
-      plugins: builtinPlugins,
       log: (_schema, codec) => (log = new MemoryLog(codec, { host: 'xfs-live-test' })),
       sources: [source],
       warn: (m) => assert.fail(`pipeline warning: ${m}`),

@@ -10,7 +10,6 @@ import { createStdoutConnector } from '../../connectors/stdout/stdout-connector'
 import { startMetricsServer, parseListen } from '../../core/metrics/server';
 import { isFsfaultError } from '../../core/errors';
 import { examplePlugin } from '../../plugins/example';
-import { builtinPlugins } from '../../plugins';
 import { filesystemFamilies, MAX_FILESYSTEMS } from '../../core/metrics/filesystem-families';
 import { emptyProjection, foldEvent, type FsHealth } from '../../core/projections/fs-health';
 import { fixturesDir, repoRoot } from '../helpers/paths';
@@ -66,7 +65,6 @@ describe('metrics endpoint', () => {
     sink.resume();
     const c = buildContainer({
       config: validateConfig({ host: 't', queue: { lingerMs: 0 } }),
-      plugins: builtinPlugins,
       log: (_s, codec) => new MemoryLog(codec),
       sources: [new ReplaySource(path.join(fixturesDir, 'ext4-abort.jsonl'))],
       connectors: [createStdoutConnector({ format: 'json', out: sink })],

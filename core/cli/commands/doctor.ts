@@ -8,8 +8,7 @@ import * as os from 'node:os';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import type { MountInfo } from '../../model/raw-record';
-import { builtinPlugins } from '../../../plugins';
-import { loadPluginModule } from '../../plugins/load-plugins';
+import { resolvePlugins } from '../../container';
 import { createWatcher, readMountTable } from '../../../native/index';
 import { fanotifyReportsErrors, FAN_FS_ERROR_SINCE } from '../../sources/live-fanotify-support';
 import { CAPS, effectiveCaps, hasCap, kmsgReadable, readSysctl, type CapName } from '../../sources/live-privileges';
@@ -64,7 +63,7 @@ function tryMark(mountPoint: string): true | string {
 }
 
 export function doctor(config = loadConfig(undefined, process.env)): DoctorReport {
-  const plugins = [...builtinPlugins, ...config.plugins.map((m) => loadPluginModule(m))];
+  const plugins = resolvePlugins(config);
   const claimed = new Map(plugins.flatMap((p) => p.meta.fsTypes.map((t) => [t, p] as const)));
   const types = new Set(config.sources.fsTypes ?? claimed.keys());
   const checks: Check[] = [];

@@ -13,12 +13,9 @@ import { loadConfig } from '../../config/load';
 import { FsfaultError } from '../../errors';
 import { assertOutputFile, writeError } from '../../path-checks';
 import { jsonView } from '../../model/json-view';
-import { composeSchema } from '../../schema/compose';
 import { EventCodec } from '../../schema/codec';
-import { PluginRegistry } from '../../plugins/registry';
-import { loadPluginModule } from '../../plugins/load-plugins';
+import { schemaFor } from '../../container';
 import type { EventLog } from '../../store/types';
-import { builtinPlugins } from '../../../plugins';
 import { openStoreReadOnly, storeRef } from '../../analytics/inputs';
 import { timeRange } from '../time-arg';
 import { isCodecName, type CodecName } from '../../avro/codecs';
@@ -144,8 +141,8 @@ async function writeExport(
 
 export async function runExport(opts: ExportOptions, io: CliIo): Promise<number> {
   const config = loadConfig(opts.config, io.env);
-  const plugins = [...builtinPlugins, ...[...config.plugins, ...(opts.plugin ?? [])].map((m) => loadPluginModule(m))];
-  const codec = new EventCodec(composeSchema(new PluginRegistry(plugins).all()));
+  if (opts.plugin?.length) config.plugins = [...config.plugins, ...opts.plugin];
+  const codec = new EventCodec(schemaFor(config));
   const ref = opts.store ? storeRef(opts.store) : { stateDir: opts.stateDir ?? config.stateDir, host: opts.host ?? config.host };
   const log = openStoreReadOnly(ref);
   try {

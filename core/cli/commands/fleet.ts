@@ -5,11 +5,8 @@
  */
 import type { Command } from 'commander';
 import { FsfaultError } from '../../errors';
-import { composeSchema } from '../../schema/compose';
-import { PluginRegistry } from '../../plugins/registry';
-import { loadPluginModule } from '../../plugins/load-plugins';
+import { schemaFor } from '../../container';
 import { isoMicros } from '../../model/json-view';
-import { builtinPlugins } from '../../../plugins';
 import { startFleetServe, readFleet } from '../../../fleet/serve';
 import type { FleetAgent, FleetFilesystem } from '../../../fleet/merge';
 import type { Config } from '../../config/schema';
@@ -34,7 +31,7 @@ function fleetConfig(opts: FleetOptions, io: CliIo): Config {
   return config;
 }
 
-const schemaOf = (config: Config) => composeSchema(new PluginRegistry([...builtinPlugins, ...config.plugins.map((m) => loadPluginModule(m))]).all());
+const schemaOf = (config: Config) => schemaFor(config);
 const when = (us: number | null | undefined) => (us ? isoMicros(us).replace(/\.\d+Z$/, 'Z') : '-');
 
 function table(rows: string[][]): string[] {

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import { readReplayFile } from '../../sources/replay-source';
+import { resolvePlugins } from '../../container';
 import type { CliIo } from '../io';
 
 export function register(program: Command, io: CliIo): void {
@@ -17,7 +18,9 @@ export function register(program: Command, io: CliIo): void {
         return;
       }
       const config = loadConfig(file, io.env);
-      const parts = [`host=${config.host}`, `stateDir=${config.stateDir}`, `store=${config.store.enabled ? 'on' : 'off'}`];
+      // Loading and validating the plugin set is part of the config: a bad `plugins:` entry fails here.
+      const plugins = resolvePlugins(config).map((p) => `${p.meta.name}@${p.meta.version}`);
+      const parts = [`host=${config.host}`, `plugins=${plugins.join(',')}`, `stateDir=${config.stateDir}`, `store=${config.store.enabled ? 'on' : 'off'}`];
       if (config.kafka) parts.push(`kafka=${config.kafka.brokers.join(',')} topic=${config.kafka.topic}`);
       if (config.avroFiles) parts.push(`avroFiles=${config.avroFiles.dir}`);
       io.out.write(`${file}: ok (${parts.join(', ')})\n`);

@@ -11,28 +11,21 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import { AvroFilesConfig, KafkaConfig, type Config } from '../../config/schema';
-import { agentPublisherFor, connectorsFor } from '../connectors';
+import { agentPublisherFor } from '../connectors';
 import { agentSnapshotter } from '../agent-snapshot';
 import type { LocalStore } from '../../store/local-store';
 import type { MountTable } from '../../pipeline/mount-table';
 import { parseListen, startMetricsServer, type MetricsServer } from '../../metrics/server';
 import { ensureWritableDir } from '../../path-checks';
 import { sleep } from '../../pipeline/retry';
-import { XfsHealthProbe } from '../../sources/probes/xfs-health-probe';
 import { FsfaultError } from '../../errors';
 import { buildContainer, TOKENS } from '../../container';
 import type { Pipeline } from '../../pipeline/pipeline';
 import { assertNoConnectorError } from '../../pipeline/pipeline';
-import type { Connector } from '../../pipeline/connector';
-import type { Source } from '../../pipeline/source';
-import type { FsPlugin } from '../../plugin-api';
-import { ReplaySource } from '../../sources/replay-source';
 import { LiveSource } from '../../sources/live-source';
 import { assertLivePrivileges } from '../../sources/live-privileges';
 import { wireLiveSource } from '../live-wiring';
-import { builtinPlugins } from '../../../plugins';
 import { openEventLog } from '../open-log';
-import { loadPluginModule } from '../../plugins/load-plugins';
 import { markStdoutCarriesEvents, warnTo, type CliIo } from '../io';
 
 export interface WatchOptions {
@@ -77,24 +70,15 @@ export function watchConfig(opts: WatchOptions, io: CliIo): Config {
 
 export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSignal): Promise<void> {
   const config = watchConfig(opts, io);
-  const warn = warnTo(io);
   if (opts.once && !opts.replay) throw new FsfaultError('CLI_BAD_ARGUMENT', '--once needs --replay FILE (a live kernel has no end)');
-  const plugins = [...builtinPlugins, ...config.plugins.map((m) => loadPluginModule(m))];
-  const sources: Source[] = [];
-  let live: LiveSource | null = null;
-  if (opts.replay) sources.push(new ReplaySource(opts.replay));
-  else {
-    // Before the store is opened: without the capabilities, say so in one line and touch nothing.
-    assertLivePrivileges({ kmsg: config.sources.kmsg, fanotify: config.sources.fanotify });
-    live = new LiveSource({ sources: config.sources, plugins, warn, probes: config.sources.health.enabled ? [new XfsHealthProbe()] : [] });
-    sources.push(live);
-  }
+  // Before the store is opened: without the capabilities, say so in one line and touch nothing.
+  if (!opts.replay) assertLivePrivileges({ kmsg: config.sources.kmsg, fanotify: config.sources.fanotify });
   // A replay never writes into the store a live watch uses (its kernel cursors would be the
   // recording's): without an explicit --state-dir it runs on a temporary store, removed at exit.
   const tempStateDir = opts.replay && opts.stateDir === undefined && config.store.enabled ? fs.mkdtempSync(path.join(os.tmpdir(), 'fsfault-replay-')) : null;
   if (tempStateDir) config.stateDir = tempStateDir;
   try {
-    await runPipeline(opts, config, plugins, sources, live, io, signal);
+    await runPipeline(opts, config, io, signal);
   } finally {
     if (tempStateDir) fs.rmSync(tempStateDir, { recursive: true, force: true });
   }
@@ -126,20 +110,20 @@ async function stopAfterFailure(pipeline: Pipeline, warn: (m: string) => void): 
 
 const STOP_AFTER_FAILURE_MS = 10_000;
 
-async function runPipeline(opts: WatchOptions, config: Config, plugins: FsPlugin[], sources: Source[], live: LiveSource | null, io: CliIo, signal?: AbortSignal): Promise<void> {
+async function runPipeline(opts: WatchOptions, config: Config, io: CliIo, signal?: AbortSignal): Promise<void> {
   const warn = warnTo(io);
   preflight(config);
-  const connectors: Connector[] = connectorsFor(config, io.out);
   if (config.stdout.enabled) markStdoutCarriesEvents();
+  // Plugins, probes, sources and connectors all come from the bound modules (core/container.ts).
   const container = buildContainer({
     config,
-    plugins,
     log: (schema, codec) => openEventLog(config, schema, codec),
-    sources,
-    connectors,
+    request: { replay: opts.replay },
+    out: io.out,
     stampSource: opts.replay ? 'replay' : undefined,
     warn,
   });
+  const live = container.getAll<unknown>(TOKENS.Source, { optional: true }).find((s): s is LiveSource => s instanceof LiveSource) ?? null;
   const pipeline = container.get<Pipeline>(TOKENS.Pipeline);
   // Opens the store and takes its writer lock (STORE_LOCKED): nothing has started yet.
   const log = container.get<LocalStore>(TOKENS.EventLog);
