@@ -63,7 +63,7 @@ async function main() {
           partition: raw.partitionFor(rawTopic, key, PARTITIONS),
           key,
           value: frameSingleObject(r.fingerprint, r.body),
-          headers: buildHeaders({ eventId: r.event.id, storeOffset: r.offset, host: HOST, fingerprint: r.fingerprint, schemaId: null }),
+          headers: buildHeaders({ eventId: r.event.id, storeId: 'bench', storeOffset: r.offset, host: HOST, fingerprint: r.fingerprint, schemaId: null }),
         };
       });
       const r0 = process.hrtime.bigint();

@@ -21,6 +21,7 @@ import type { FsEvent } from './model/event';
 import { MountTable } from './pipeline/mount-table';
 import { Classifier } from './pipeline/classifier';
 import { ConnectorPump } from './pipeline/connector-pump';
+import { DEFAULT_RETRY } from './pipeline/retry';
 import type { Connector } from './pipeline/connector';
 import { Pipeline } from './pipeline/pipeline';
 import type { Source } from './pipeline/source';
@@ -55,6 +56,8 @@ export interface ContainerParts {
   stampSource?: SourceName;
   warn?: (message: string) => void;
   onMount?: (action: 'mounted' | 'unmounted' | 'remounted', device: string) => void;
+  /** A connector stopped with a non-retriable error (watch decides whether the agent exits). */
+  onConnectorFatal?: (name: string, error: Error) => void;
 }
 
 /** A third-party plugin module (`plugins:` / `--plugin`) as a ContainerModule like the built-in ones. */
@@ -192,11 +195,13 @@ export function buildContainer(parts: ContainerParts): Container {
           new ConnectorPump(k, log, { schema, codec, host: parts.config.host, warn }, {
             batchSize: k.batching?.maxEvents ?? 500,
             lingerMs: k.batching?.lingerMs ?? 0,
-            retry: parts.config.kafka?.retry ?? { initialMs: 300, maxMs: 30_000, maxRetries: -1 },
+            retry: k.retry ?? DEFAULT_RETRY,
+            onFatal: parts.onConnectorFatal,
           }),
       );
       return new Pipeline([...sources], ctx.get(TOKENS.Classifier), ctx.get(TOKENS.MountTable), ctx.get(TOKENS.Queue), log, pumps, {
         lingerMs: parts.config.queue.lingerMs,
+        settleMs: parts.config.queue.settleMs,
         stampSource: parts.stampSource,
         warn,
         onMount: parts.onMount,

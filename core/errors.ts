@@ -36,6 +36,7 @@ export const ERROR_CODES = {
   STORE_LOCKED: 'another fsfault process is writing the store (one writer per store); the message names its pid',
   // connectors
   CONNECTOR_FATAL: 'a connector hit a non-retriable error',
+  CONNECTOR_UNAVAILABLE: 'a connector destination failed in a way that is retried (broker down, timeout)',
   REGISTRY_INCOMPATIBLE: 'the schema is incompatible with the registry subject',
   REGISTRY_UNREACHABLE: 'no schema registry URL answered',
   FLEET_UNAVAILABLE: 'the fleet topics cannot be reached, created or read',

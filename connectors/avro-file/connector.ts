@@ -149,6 +149,7 @@ export function createAvroFileConnector(config: AvroFilesConfig, opts: AvroFileC
 
   return {
     name: connectorName(config),
+    retry: config.retry,
 
     async open(c: ConnectorContext): Promise<number> {
       ctx = c;

@@ -2,15 +2,18 @@
  * Kafka record headers fsfault writes on every message (all values UTF-8 text):
  *
  *   fsfault.event.id            = event id (FsEvent.id)
- *   fsfault.store.offset        = 1*DIGIT   ; offset of the event in the producing host's store
- *   fsfault.host                = host name ; whose store the offset belongs to
+ *   fsfault.store.id            = 32HEXDIG  ; the producing store's permanent random identity
+ *   fsfault.store.offset        = 1*DIGIT   ; offset of the event in that store
+ *   fsfault.host                = host name ; the host the event is about (names are not unique:
+ *                                             a re-created store or a cloned host reuses one)
  *   fsfault.schema.fingerprint  = 16HEXDIG  ; CRC-64-AVRO of the writer schema (body's schema)
  *   fsfault.schema.id           = 1*DIGIT   ; registry id, only when a registry is configured
  *
- * The store offset + host let the connector find, after a crash or an ambiguous send failure, what
- * already arrived (resume.ts) so nothing is sent twice; consumers can use them to dedupe too.
+ * The store identity + offset let the connector find, after a crash or an ambiguous send failure,
+ * what already arrived (resume.ts) so nothing is sent twice; consumers can dedupe on them too.
  */
 export const H_EVENT_ID = 'fsfault.event.id';
+export const H_STORE_ID = 'fsfault.store.id';
 export const H_STORE_OFFSET = 'fsfault.store.offset';
 export const H_HOST = 'fsfault.host';
 export const H_FINGERPRINT = 'fsfault.schema.fingerprint';
@@ -20,6 +23,8 @@ export type HeaderMap = Record<string, string>;
 
 export interface MessageHeaders {
   eventId: string;
+  /** null on messages written before stores had an identity. */
+  storeId: string | null;
   storeOffset: number;
   host: string;
   fingerprint: string;
@@ -29,6 +34,7 @@ export interface MessageHeaders {
 export function buildHeaders(h: MessageHeaders): HeaderMap {
   const out: HeaderMap = {
     [H_EVENT_ID]: h.eventId,
+    ...(h.storeId !== null ? { [H_STORE_ID]: h.storeId } : {}),
     [H_STORE_OFFSET]: String(h.storeOffset),
     [H_HOST]: h.host,
     [H_FINGERPRINT]: h.fingerprint,
@@ -49,6 +55,7 @@ export function parseHeaders(raw: Record<string, Buffer | string | undefined>): 
   const id = text(H_SCHEMA_ID);
   return {
     eventId: text(H_EVENT_ID) ?? '',
+    storeId: text(H_STORE_ID) ?? null,
     storeOffset: Number(offset),
     host,
     fingerprint: text(H_FINGERPRINT) ?? '',

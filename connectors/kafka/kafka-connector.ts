@@ -4,19 +4,21 @@
  * otherwise).
  *
  * open():    registry compatibility check + registration (before anything is published), producer,
- *            then reads the topic's tail to learn what already arrived (resume.ts) and returns the
- *            contiguous prefix so the pump continues after it.
- * deliver(): resolves only after the broker acknowledged the batch (acks=all). A retriable failure
- *            (broker down, leader moving) is retried here with capped backoff + jitter, forever by
- *            default; after each failure the producer is replaced and the tail is re-read, so a send
- *            whose outcome was unknown is not sent twice. Only one batch is held in memory; the rest
- *            waits in the store. A non-retriable failure throws CONNECTOR_FATAL.
+ *            then reads the topic's tail to learn what of THIS STORE (its identity, not the host
+ *            name) already arrived (resume.ts) and returns the contiguous prefix so the pump
+ *            continues after it.
+ * deliver(): resolves only after the broker acknowledged the batch (acks=all). A failure is thrown
+ *            to the ConnectorPump, the one owner of retries (backoff, counting, giving up); after a
+ *            failure the next call replaces the producer and re-reads the tail first, so a send
+ *            whose outcome was unknown is not sent twice. Only one batch is held in memory; the
+ *            rest waits in the store. A non-retriable failure throws CONNECTOR_FATAL.
+ * The Kafka client sits behind the Transport interface (transport.ts): tests inject a fake.
  */
 import { FsfaultError, isFsfaultError } from '../../core/errors';
 import type { Connector, ConnectorContext } from '../../core/pipeline/connector';
 import type { StoredEvent } from '../../core/store/types';
 import type { KafkaConfig } from '../../core/config/schema';
-import { backoffDelay, retriesLeft, sleep } from '../../core/pipeline/retry';
+import type { RetryPolicy } from '../../core/pipeline/retry';
 import { frameConfluent } from './confluent-wire';
 import { frameSingleObject } from './single-object';
 import { buildHeaders } from './headers';
@@ -24,7 +26,8 @@ import { messageKey } from './message-key';
 import { RegistryClient } from './registry-client';
 import { subjectName } from './subject';
 import { arrivedByPartition, contiguousArrived } from './resume';
-import { KafkaTransport, classifyKafkaError, type OutMessage } from './kafkajs-adapter';
+import { KafkaTransport, classifyKafkaError } from './kafkajs-adapter';
+import type { OutMessage, Transport, TransportFactory } from './transport';
 
 export interface KafkaConnectorOptions {
   /**
@@ -37,8 +40,8 @@ export interface KafkaConnectorOptions {
   requestTimeoutMs?: number;
   /** How many messages per partition the tail scan reads at first (default 500; it widens up to 200 000). */
   tailWindow?: number;
-  /** For tests: the random source of the backoff jitter. */
-  random?: () => number;
+  /** The Kafka client (default: kafkajs through kafkajs-adapter.ts); tests pass a fake. */
+  transport?: TransportFactory;
 }
 
 export interface KafkaConnectorStats {
@@ -53,9 +56,12 @@ export interface KafkaConnectorStats {
   sent: number;
   /** Events skipped because the topic already had them (after a crash / ambiguous failure). */
   skippedAlreadyArrived: number;
-  /** Failed send attempts since open. */
+  /** Failed attempts (open or send) since start; the pump retries them. */
   failures: number;
+  /** The last attempt failed and a retry is due. */
   retrying: boolean;
+  /** The store identity written into the messages' headers. */
+  storeId: string | null;
   lastError: string | null;
   schemaId: number | null;
 }
@@ -65,8 +71,9 @@ const MAX_TAIL_SCAN = 200_000;
 export class KafkaConnector implements Connector {
   readonly name: string;
   readonly batching: { maxEvents: number; lingerMs: number };
+  readonly retry: RetryPolicy;
   private ctx: ConnectorContext | null = null;
-  private transport: KafkaTransport | null = null;
+  private transport: Transport | null = null;
   private registry: RegistryClient | null = null;
   private schemaId: number | null = null;
   private partitions = 0;
@@ -74,7 +81,8 @@ export class KafkaConnector implements Connector {
   /** partition → highest store offset of this host known to be in that partition. */
   private arrived = new Map<number, number>();
   private delivered = 0;
-  private readonly abort = new AbortController();
+  /** The last open/send failed: its outcome is unknown, so re-read the topic before sending again. */
+  private resync = false;
   private readonly st = { sent: 0, skipped: 0, failures: 0, retrying: false, lastError: null as string | null };
 
   constructor(
@@ -83,32 +91,38 @@ export class KafkaConnector implements Connector {
   ) {
     this.name = `kafka:${config.topic}`;
     this.batching = { maxEvents: config.batch.maxEvents, lingerMs: config.batch.lingerMs };
+    this.retry = config.retry;
   }
 
+  /** Called again by the pump after a failure: every step is idempotent. */
   async open(ctx: ConnectorContext): Promise<number | void> {
-    this.ctx = ctx;
-    this.delivered = ctx.committed;
-    if (this.config.registry) {
-      const r = this.config.registry;
-      this.registry = new RegistryClient({ urls: r.urls, basicAuth: r.basicAuth, bearerToken: r.bearerToken });
-      this.schemaId = await this.withRetry('registering the schema', () => this.registerSchema());
-    }
-    this.transport = new KafkaTransport({
-      brokers: this.config.brokers,
-      clientId: this.config.clientId,
-      compression: this.config.compression,
-      tls: this.config.tls,
-      sasl: this.config.sasl,
-      requestTimeoutMs: this.opts.requestTimeoutMs,
-      warn: (m) => ctx.warn(`${this.name}: ${m}`),
-    });
-    return this.withRetry('connecting to the broker', async () => {
+    return this.attempt('opening', async () => {
+      this.ctx = ctx;
+      this.delivered = Math.max(this.delivered, ctx.committed);
+      if (this.config.registry && this.schemaId === null) {
+        const r = this.config.registry;
+        this.registry ??= new RegistryClient({ urls: r.urls, basicAuth: r.basicAuth, bearerToken: r.bearerToken });
+        this.schemaId = await this.registerSchema();
+      }
+      const make = this.opts.transport ?? ((o) => new KafkaTransport(o));
+      this.transport ??= make({
+        brokers: this.config.brokers,
+        clientId: this.config.clientId,
+        compression: this.config.compression,
+        tls: this.config.tls,
+        sasl: this.config.sasl,
+        requestTimeoutMs: this.opts.requestTimeoutMs,
+        warn: (m) => ctx.warn(`${this.name}: ${m}`),
+      });
       await this.ensureTopic();
-      await this.transport!.connect();
+      await this.transport.connect();
       await this.syncArrived();
+      this.resync = false;
       const resumed = this.resumeOffset();
       if (resumed > this.delivered) {
-        ctx.warn(`${this.name}: store offsets up to ${resumed} already in the topic (cursor was ${ctx.committed}); continuing after them`);
+        const skipped = resumed - this.delivered;
+        this.st.skipped += skipped;
+        ctx.skipped?.(skipped, `store ${ctx.log.storeId()} offsets ${this.delivered + 1}..${resumed} are already in topic ${this.config.topic} (cursor was ${ctx.committed}); continuing after them`);
         this.delivered = resumed;
         return resumed;
       }
@@ -119,13 +133,16 @@ export class KafkaConnector implements Connector {
   async deliver(batch: readonly StoredEvent[]): Promise<number | void> {
     if (batch.length === 0) return undefined;
     const last = batch[batch.length - 1]!.offset;
-    await this.withRetry(`sending store offsets ${batch[0]!.offset}..${last}`, async (attempt) => {
-      if (attempt > 0) {
+    await this.attempt(`sending store offsets ${batch[0]!.offset}..${last}`, async () => {
+      if (this.resync) {
         // Outcome of the failed send is unknown: new producer id, then ask the topic what arrived.
         await this.transport!.connect();
         await this.syncArrived();
+        this.resync = false;
       }
+      const before = this.st.skipped;
       const todo = this.toMessages(batch);
+      if (this.st.skipped > before) this.ctx!.skipped?.(this.st.skipped - before, `${this.st.skipped - before} of store offsets ${batch[0]!.offset}..${last} already in topic ${this.config.topic}; not sent again`);
       if (todo.length) await this.transport!.send(this.config.topic, todo);
       for (const m of todo) {
         const off = Number(m.headers['fsfault.store.offset']);
@@ -142,7 +159,6 @@ export class KafkaConnector implements Connector {
   }
 
   async close(): Promise<void> {
-    this.abort.abort();
     await this.transport?.close();
   }
 
@@ -166,6 +182,7 @@ export class KafkaConnector implements Connector {
       retrying: this.st.retrying,
       lastError: this.st.lastError,
       schemaId: this.schemaId,
+      storeId: this.ctx?.log.storeId() ?? null,
     };
   }
 
@@ -207,10 +224,11 @@ export class KafkaConnector implements Connector {
     this.partitions = n;
   }
 
-  /** Read the newest messages of each partition until this host's newest one is found. */
+  /** Read the newest messages of each partition until this store's newest one is found. */
   private async syncArrived(): Promise<void> {
     const t = this.transport!;
-    const host = this.ctx!.host;
+    const log = this.ctx!.log;
+    const storeId = log.storeId();
     const marks = await t.watermarks(this.config.topic);
     const found = new Map<number, number>();
     let open = marks.filter((m) => m.high > m.low);
@@ -218,11 +236,29 @@ export class KafkaConnector implements Connector {
     while (open.length > 0) {
       const from = new Map(open.map((m) => [m.partition, m.high - window > m.low ? m.high - window : m.low]));
       const msgs = await t.readRange(this.config.topic, from);
-      for (const [p, off] of arrivedByPartition(msgs, host)) found.set(p, off);
-      // Done with a partition when this host's newest message was found or the whole partition (or
-      // the scan limit) was read; other hosts' messages can push ours further back.
+      for (const [p, off] of arrivedByPartition(msgs, storeId)) found.set(p, off);
+      // Done with a partition when this store's newest message was found or the whole partition (or
+      // the scan limit) was read; other stores' messages can push ours further back.
       open = open.filter((m) => !found.has(m.partition) && from.get(m.partition)! > m.low && window < BigInt(MAX_TAIL_SCAN));
       window *= 8n;
+    }
+    const head = log.headOffset();
+    const beyond = Math.max(0, ...found.values());
+    if (beyond > head) {
+      // The topic holds offsets of this identity the store never reached: the store was restored
+      // from an older copy (or copied to a second host). Its appends since the restore reuse
+      // offsets that are already published and would be skipped as "arrived". It takes a new
+      // identity, and everything after its committed cursor is published under it: which of
+      // those rows the old identity already carried cannot be told apart from rows appended after
+      // the restore by offset alone, so they may arrive twice (same event id), never not at all.
+      const old = storeId;
+      const committed = this.ctx!.committed;
+      const id = log.renewStoreId(`topic ${this.config.topic} holds offset ${beyond} of this identity, the store ends at ${head} (restored from a backup?)`);
+      this.ctx!.warn(
+        `${this.name}: topic holds store ${old} up to offset ${beyond} but the store ends at ${head}: it was restored from an older copy. ` +
+          `The store takes the new identity ${id}; its events after the cursor (${committed}) are published under it`,
+      );
+      found.clear();
     }
     this.arrived = found;
   }
@@ -274,45 +310,34 @@ export class KafkaConnector implements Connector {
       // so a topic only ever carries the one schema this process registered.
       const body = e.fingerprint === ctx.schema.fingerprint ? e.body : ctx.codec.encode(e.event);
       const value = this.schemaId !== null ? frameConfluent(this.schemaId, body) : frameSingleObject(ctx.schema.fingerprint, body);
-      const headers = buildHeaders({ eventId: e.event.id, storeOffset: e.offset, host: ctx.host, fingerprint: ctx.schema.fingerprint, schemaId: this.schemaId });
+      const headers = buildHeaders({ eventId: e.event.id, storeId: ctx.log.storeId(), storeOffset: e.offset, host: ctx.host, fingerprint: ctx.schema.fingerprint, schemaId: this.schemaId });
       out.push({ partition, key, value, headers });
     }
     return out;
   }
 
   /**
-   * Run `fn` until it succeeds. Retriable errors wait with capped exponential backoff and jitter
-   * (config retry; maxRetries -1 = forever); fatal ones, and running out of retries, throw
-   * CONNECTOR_FATAL (or the FsfaultError as raised, e.g. REGISTRY_INCOMPATIBLE).
+   * One attempt of an open or a send. A retriable failure is thrown as is for the pump to retry
+   * (after dropping the producer and marking the topic for a re-read); a fatal one (judge) is
+   * thrown as CONNECTOR_FATAL, or the FsfaultError as raised (e.g. REGISTRY_INCOMPATIBLE).
    */
-  private async withRetry<T>(what: string, fn: (attempt: number) => Promise<T>): Promise<T> {
-    const policy = this.config.retry;
-    for (let attempt = 0; ; attempt++) {
-      if (this.abort.signal.aborted) throw new FsfaultError('CONNECTOR_FATAL', `${this.name}: closed while ${what}`, { retriable: true });
-      try {
-        const r = await fn(attempt);
-        if (this.st.retrying) this.ctx?.warn(`${this.name}: ${what} succeeded after ${attempt} retries`);
-        this.st.retrying = false;
-        return r;
-      } catch (e) {
-        const fatal = this.judge(e, what);
-        if (fatal) {
-          this.st.lastError = fatal.message;
-          await this.transport?.dropProducer();
-          throw fatal;
-        }
-        this.st.failures++;
-        this.st.lastError = (e as Error).message;
-        if (!retriesLeft(attempt, policy)) {
-          const code = isFsfaultError(e) ? e.code : 'CONNECTOR_FATAL';
-          throw new FsfaultError(code, `${this.name}: gave up ${what} after ${attempt} retries (kafka.retry.maxRetries): ${(e as Error).message}`, { cause: e });
-        }
-        const delay = backoffDelay(attempt, policy, this.opts.random);
-        this.st.retrying = true;
-        this.ctx?.warn(`${this.name}: ${what} failed (${(e as Error).message}); retry ${attempt + 1} in ${delay} ms`);
-        await this.transport?.dropProducer();
-        await sleep(delay, this.abort.signal);
-      }
+  private async attempt<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      const r = await fn();
+      this.st.retrying = false;
+      return r;
+    } catch (e) {
+      this.st.lastError = (e as Error).message;
+      this.resync = true;
+      await this.transport?.dropProducer();
+      const fatal = this.judge(e, what);
+      if (fatal) throw fatal;
+      this.st.failures++;
+      this.st.retrying = true;
+      if (isFsfaultError(e)) throw e;
+      // kafkajs marks an error it stopped retrying itself as retriable: false; for the pump it is
+      // a retriable failure of this connector (judge() found nothing that retrying cannot fix).
+      throw new FsfaultError('CONNECTOR_UNAVAILABLE', `${this.name}: ${what} failed: ${(e as Error).message}`, { cause: e, retriable: true });
     }
   }
 

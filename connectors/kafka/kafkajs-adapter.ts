@@ -23,43 +23,9 @@ import {
   type PartitionMetadata,
 } from 'kafkajs';
 import { FsfaultError } from '../../core/errors';
+import type { OutMessage, PartitionOffsets, ReadMessage, Transport, TransportOptions } from './transport';
 
-export interface TransportOptions {
-  brokers: string[];
-  clientId: string;
-  compression: 'none' | 'gzip' | 'lz4';
-  tls?: { ca?: string | undefined; cert?: string | undefined; key?: string | undefined; rejectUnauthorized: boolean } | undefined;
-  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | undefined;
-  /** How long one produce request may take before it counts as failed (ms). */
-  requestTimeoutMs?: number;
-  connectionTimeoutMs?: number;
-  /** Forward kafkajs warnings/errors (stderr); kafkajs logs nothing by default here. */
-  warn?: (message: string) => void;
-}
-
-export interface OutMessage {
-  partition: number;
-  key: string;
-  value: Buffer;
-  headers: Record<string, string>;
-}
-
-export interface ReadMessage {
-  partition: number;
-  /** Kafka offset (decimal string: offsets are int64). */
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: Record<string, Buffer | string | undefined>;
-  timestamp: string;
-}
-
-export interface PartitionOffsets {
-  partition: number;
-  low: bigint;
-  /** High watermark: offset of the next message to be written. */
-  high: bigint;
-}
+export type { OutMessage, ReadMessage, PartitionOffsets, TransportOptions } from './transport';
 
 /** A kafkajs error, judged: retriable (broker down, leader moving) or fatal (will never succeed). */
 export interface ErrorVerdict {
@@ -106,6 +72,53 @@ export function classifyKafkaError(e: unknown): ErrorVerdict {
   const msg = (e as Error)?.message ?? String(e);
   return { retriable: true, reason: `${names.join(' ← ')}: ${msg}` };
 }
+
+/**
+ * kafkajs 2.2.4's RequestQueue re-arms a timer on every check even when nothing is pending, with a
+ * negative delay, so an idle connection runs checkPendingRequests about once a millisecond: ~5 % of
+ * a core for a producer that sends nothing (kafkajs issues #1556 and #1704; the fix proposed in
+ * kafkajs PR #1667 is unmerged and kafkajs is unmaintained). The same fix, applied here once at
+ * load: schedule a check only while requests are pending (then at the end of a client-side
+ * throttle, or after kafkajs' own 10 ms interval). Nothing else is lost: push() checks at once,
+ * and every fulfilled in-flight request checks the queue again. Applied only to the exact method
+ * it replaces (its source is compared), so a kafkajs upgrade makes `kafkajsIdleFix` false and a
+ * unit test fails instead of patching unknown code.
+ */
+interface RequestQueueLike {
+  pending: unknown[];
+  throttledUntil: number;
+  throttleCheckTimeoutId: NodeJS.Timeout | null;
+  checkPendingRequests(): void;
+}
+const KAFKAJS_CHECK_INTERVAL_MS = 10;
+function applyIdleFix(): boolean {
+  let proto: { scheduleCheckPendingRequests?: (this: RequestQueueLike) => void } | undefined;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    proto = (require('kafkajs/src/network/requestQueue') as { prototype: typeof proto }).prototype;
+  } catch {
+    return false;
+  }
+  const current = proto?.scheduleCheckPendingRequests;
+  if (!proto || !current) return false;
+  const src = current.toString();
+  const isOriginal = src.includes('let scheduleAt = this.throttledUntil - Date.now()') && src.includes('if (this.pending.length > 0)');
+  if (!isOriginal) return current.name === 'scheduleCheckPendingRequestsFixed';
+  proto.scheduleCheckPendingRequests = function scheduleCheckPendingRequestsFixed(this: RequestQueueLike): void {
+    if (this.throttleCheckTimeoutId || this.pending.length === 0) return;
+    const throttled = this.throttledUntil - Date.now();
+    this.throttleCheckTimeoutId = setTimeout(
+      () => {
+        this.throttleCheckTimeoutId = null;
+        this.checkPendingRequests();
+      },
+      throttled > 0 ? throttled : KAFKAJS_CHECK_INTERVAL_MS,
+    );
+  };
+  return true;
+}
+/** Whether the idle-polling fix is in place (a unit test checks it). */
+export const kafkajsIdleFix = applyIdleFix();
 
 let lz4Loaded = false;
 
@@ -157,7 +170,7 @@ function flattenHeaders(h: Record<string, Buffer | string | (Buffer | string)[] 
   return out;
 }
 
-export class KafkaTransport {
+export class KafkaTransport implements Transport {
   private readonly kafka: Kafka;
   private producer: Producer | null = null;
   private readonly compression: CompressionTypes;

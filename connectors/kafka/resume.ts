@@ -1,12 +1,16 @@
 /**
  * Interpreting what already arrived (pure; reading the topic is the adapter's job).
  *
- * Every message carries its producing host and store offset (headers.ts). One filesystem's events
- * go to one partition in store-offset order, and the connector sends a batch only after the
- * previous one was acknowledged, so in each partition the newest message of this host carries the
- * highest store offset of this host that reached that partition; everything of this host routed
- * to that partition at or below it has arrived. After a crash or an ambiguous send failure the
- * connector therefore skips an event when its offset <= arrived[partition of its key].
+ * Every message carries its producing store's identity and store offset (headers.ts). Offsets mean
+ * something only together with the identity: a new store under the same host name starts at 1
+ * again, and matching on the host name made such a store skip (lose) everything up to the old
+ * store's highest offset. One filesystem's events go to one partition in store-offset order, and
+ * the connector sends a batch only after the previous one was acknowledged, so in each partition
+ * the newest message of this store carries the highest offset of this store that reached that
+ * partition; everything of this store routed there at or below it has arrived. After a crash or an
+ * ambiguous send failure the connector therefore skips an event when its offset <=
+ * arrived[partition of its key]. Messages without the identity header (written by fsfault before
+ * it had one) never match: such a store publishes from its committed cursor (at-least-once).
  */
 import { parseHeaders } from './headers';
 
@@ -15,12 +19,12 @@ export interface HeaderedMessage {
   headers: Record<string, Buffer | string | undefined>;
 }
 
-/** partition → highest store offset of `host` found among `messages` (partitions without one are absent). */
-export function arrivedByPartition(messages: readonly HeaderedMessage[], host: string): Map<number, number> {
+/** partition → highest store offset of store `storeId` found among `messages` (partitions without one are absent). */
+export function arrivedByPartition(messages: readonly HeaderedMessage[], storeId: string): Map<number, number> {
   const out = new Map<number, number>();
   for (const m of messages) {
     const h = parseHeaders(m.headers);
-    if (!h || h.host !== host) continue;
+    if (!h || h.storeId === null || h.storeId !== storeId) continue;
     const prev = out.get(m.partition);
     if (prev === undefined || h.storeOffset > prev) out.set(m.partition, h.storeOffset);
   }

@@ -7,14 +7,29 @@ import { z } from 'zod';
 
 const ms = z.number().int().nonnegative();
 
+/** How the connector pump retries one connector's failures (capped exponential backoff with jitter). */
+export const RetryConfig = z
+  .object({
+    initialMs: ms.default(300),
+    maxMs: ms.default(30_000),
+    /** -1: forever. */
+    maxRetries: z.number().int().min(-1).default(-1),
+  })
+  .strict();
+
 export const QueueConfig = z
   .object({
     /** Bytes of encoded events the core queue may hold before events go to the rescue slot. */
     budgetBytes: z.number().int().min(1024).default(8 * 1024 * 1024),
     /** Upper bound on queued events per filesystem. */
     maxPerFilesystem: z.number().int().min(1).default(10_000),
-    /** How long the consumer waits after the queue became readable, so related records merge. */
+    /**
+     * Adaptive linger. After the queue became readable the consumer waits until no record arrived
+     * for settleMs (an isolated error: stored and published within a few ms), but never longer than
+     * lingerMs (a burst: its records merge). settleMs 0 = always wait the whole lingerMs.
+     */
     lingerMs: ms.default(200),
+    settleMs: ms.default(10),
   })
   .strict();
 
@@ -90,15 +105,7 @@ export const KafkaConfig = z
       })
       .strict()
       .optional(),
-    retry: z
-      .object({
-        initialMs: ms.default(300),
-        maxMs: ms.default(30_000),
-        /** -1: forever. */
-        maxRetries: z.number().int().min(-1).default(-1),
-      })
-      .strict()
-      .default({}),
+    retry: RetryConfig.default({}),
     /** The agent record `watch` publishes for the fleet view (log-compacted topic, key = host). */
     agents: z
       .object({
@@ -139,6 +146,7 @@ export const AvroFilesConfig = z
     codec: z.enum(['null', 'deflate', 'snappy']).default('deflate'),
     rotate: z.object({ maxBytes: z.number().int().min(1024).default(64 * 1024 * 1024), maxAgeSec: z.number().int().min(1).default(3600) }).strict().default({}),
     blockEvents: z.number().int().min(1).default(1000),
+    retry: RetryConfig.default({}),
   })
   .strict();
 
@@ -154,6 +162,13 @@ export const Config = z
     stdout: StdoutConfig.default({}),
     kafka: KafkaConfig.optional(),
     avroFiles: AvroFilesConfig.optional(),
+    /**
+     * A connector stopped with a non-retriable error (REGISTRY_INCOMPATIBLE, authorization ...):
+     * `continue` (default) keeps recording into the store and printing, /readyz says why, and the
+     * process exits 1 when it is stopped; `exit` stops the agent at once with exit status 1, for
+     * supervisors that prefer restarts.
+     */
+    onConnectorFatal: z.enum(['continue', 'exit']).default('continue'),
     /** Serve /metrics, /healthz and /readyz on HOST:PORT (e.g. 127.0.0.1:9464). */
     metrics: z.object({ listen: z.string().min(1) }).strict().optional(),
     fleet: FleetConfig.default({}),

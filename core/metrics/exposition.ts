@@ -84,7 +84,9 @@ export function connectorFamilies(m: MetricsSnapshot): MetricFamily[] {
     family('fsfault_connector_lag_events', 'gauge', 'Stored events a connector has not confirmed yet.', per((p) => Math.max(0, m.storeHeadOffset - p.committed)), c),
     family('fsfault_connector_lag_seconds', 'gauge', 'Age of the oldest stored event a connector has not confirmed yet (0 when caught up).', per((p) => p.lagSeconds), c),
     family('fsfault_connector_delivered_events_total', 'counter', 'Events handed to each connector.', per((p) => p.delivered), c),
-    family('fsfault_connector_retries_total', 'counter', 'Failed deliveries retried, per connector.', per((p) => p.retries), c),
+    family('fsfault_connector_retries_total', 'counter', 'Failed opens and deliveries retried, per connector (every retry).', per((p) => p.retries), c),
+    family('fsfault_connector_skipped_events_total', 'counter', 'Events a connector left out because the destination already had them (resume).', per((p) => p.skippedAlreadyArrived), c),
+    family('fsfault_connector_ready', 'gauge', '1 while the connector is open and not retrying.', per((p) => (p.state === 'running' && !p.retrying ? 1 : 0)), c),
     family('fsfault_connector_up', 'gauge', '1 while the connector runs, 0 once it stopped with an error.', per((p) => (p.stopped && p.lastError ? 0 : 1)), c),
     family('fsfault_connector_schema_id', 'gauge', 'Schema registry id the connector frames events with (connectors using a registry only).', per((p) => p.schemaId ?? 0, (p) => p.schemaId !== null), c),
   ];

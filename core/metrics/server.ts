@@ -1,8 +1,9 @@
 /**
  * The metrics endpoint of `fsfault watch --metrics ADDR`: `/metrics` (Prometheus text: fsfault's
  * families, the process/Node defaults and fsfault_build_info, through core/edges/prometheus.ts),
- * `/healthz` (the process serves) and `/readyz` (the pipeline runs and no connector stopped with an
- * error). Plain node:http: a scrape target needs nothing more.
+ * `/healthz` (the process serves) and `/readyz` (the pipeline runs and every connector is open and
+ * delivering; otherwise 503 with one line per reason: a connector still opening, retrying, or
+ * stopped). Plain node:http: a scrape target needs nothing more.
  */
 import * as http from 'node:http';
 import { FsfaultError } from '../errors';
@@ -23,7 +24,13 @@ export function parseListen(addr: string): { host: string; port: number } {
   return { host: m[1] || m[2] || '127.0.0.1', port };
 }
 
-export async function startMetricsServer(listen: string, snapshot: () => MetricsSnapshot, ready: () => boolean): Promise<MetricsServer> {
+/** Ready, or why not (one reason a line). */
+export interface Readiness {
+  ready: boolean;
+  reasons: string[];
+}
+
+export async function startMetricsServer(listen: string, snapshot: () => MetricsSnapshot, ready: () => Readiness): Promise<MetricsServer> {
   const { host, port } = parseListen(listen);
   const registry = createPromRegistry({ version: packageVersion(), node: process.version, abi: process.versions.modules });
   const server = http.createServer((req, res) => {
@@ -38,8 +45,8 @@ export async function startMetricsServer(listen: string, snapshot: () => Metrics
     } else if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {
-      const ok = ready();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ready\n' : 'not ready\n');
+      const r = ready();
+      res.writeHead(r.ready ? 200 : 503, { 'content-type': 'text/plain' }).end(r.ready ? 'ready\n' : `not ready\n${r.reasons.map((l) => `${l}\n`).join('')}`);
     } else {
       res.writeHead(404).end();
     }

@@ -1,8 +1,11 @@
 /**
- * Drives one connector from the store: reads after its cursor, delivers, and commits only the
- * offset the connector reports as durable. A failing delivery is retried with capped backoff and
- * jitter (forever by default); a non-retriable error stops this connector and is reported, and
- * never advances the cursor past undelivered events.
+ * Drives one connector from the store: opens it, reads after its cursor, delivers, and commits
+ * only the offset the connector reports as durable. Everything runs in the background: start()
+ * returns at once, so a destination that is down or slow when fsfault starts never holds up the
+ * sources, the store or the other connectors (store first). The pump is the one owner of retries:
+ * a failing open or delivery is retried with the connector's policy (capped backoff and jitter,
+ * forever by default) and every retry is counted; a non-retriable error stops this connector only,
+ * is reported (stats, /readyz, log), and never advances the cursor past undelivered events.
  */
 import { FsfaultError, isRetriable } from '../errors';
 import type { EventLog } from '../store/types';
@@ -14,14 +17,27 @@ export interface PumpOptions {
   /** After a batch shorter than batchSize, wait this long so the next one is fuller. */
   lingerMs?: number;
   retry: RetryPolicy;
+  /** Called once when the connector stopped with a non-retriable error. */
+  onFatal?(name: string, error: Error): void;
+  /** Informational messages (resume skips); default: warn. */
+  info?(message: string): void;
 }
+
+/** opening: not open yet (or retrying the open); running: delivering or caught up; stopped: closed or failed. */
+export type PumpState = 'opening' | 'running' | 'stopped';
 
 export interface PumpStats {
   name: string;
+  state: PumpState;
   committed: number;
   readPos: number;
   delivered: number;
+  /** Every retry of an open or a delivery. */
   retries: number;
+  /** Events the connector left out because the destination already had them (resume). */
+  skippedAlreadyArrived: number;
+  /** The last attempt failed and the next retry is pending. */
+  retrying: boolean;
   lastError: string | null;
   stopped: boolean;
 }
@@ -31,6 +47,7 @@ export class ConnectorPump {
   private readonly abort = new AbortController();
   private running: Promise<void> | null = null;
   private fatal: Error | null = null;
+  private opened = false;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -39,13 +56,50 @@ export class ConnectorPump {
     private readonly ctx: Omit<ConnectorContext, 'committed' | 'log'>,
     private readonly opts: PumpOptions,
   ) {
-    this.stats = { name: connector.name, committed: 0, readPos: 0, delivered: 0, retries: 0, lastError: null, stopped: false };
+    this.stats = {
+      name: connector.name,
+      state: 'opening',
+      committed: 0,
+      readPos: 0,
+      delivered: 0,
+      retries: 0,
+      skippedAlreadyArrived: 0,
+      retrying: false,
+      lastError: null,
+      stopped: false,
+    };
   }
 
-  /** Open the connector and start pumping in the background. Rejects if open fails for good. */
-  async start(): Promise<void> {
+  /**
+   * Start opening and pumping in the background and return at once. A fatal error (at open or
+   * later) stops this connector: `error`, `stats`, onFatal and caughtUp() report it.
+   */
+  start(): Promise<void> {
+    this.stats.committed = this.stats.readPos = this.log.cursor(this.connector.name);
+    this.running = this.run().catch((e: Error) => {
+      // A delivery interrupted by stop() (the connector was closed under it) is not a failure:
+      // its events stay in the store after the committed cursor and go out on the next start.
+      if (this.abort.signal.aborted) return;
+      this.fatal = e;
+      this.stats.lastError = e.message;
+      this.stats.stopped = true;
+      this.stats.state = 'stopped';
+      this.stats.retrying = false;
+      this.ctx.warn(`connector ${this.connector.name} stopped: ${e.message} (local recording goes on; its cursor stays at ${this.stats.committed})`);
+      this.wakeIdle();
+      this.opts.onFatal?.(this.connector.name, e);
+    });
+    return Promise.resolve();
+  }
+
+  private async run(): Promise<void> {
     const committed = this.log.cursor(this.connector.name);
-    const resume = await this.withRetry('open', () => this.connector.open({ ...this.ctx, log: this.log, committed }));
+    const skipped = (count: number, why: string) => {
+      this.stats.skippedAlreadyArrived += count;
+      (this.opts.info ?? this.ctx.warn)(`connector ${this.connector.name}: skipped ${count} event(s) already at the destination: ${why}`);
+    };
+    const resume = await this.withRetry('open', () => this.connector.open({ ...this.ctx, log: this.log, committed, skipped }));
+    if (this.abort.signal.aborted) return;
     const start = Math.max(committed, typeof resume === 'number' ? resume : 0);
     const head = this.log.headOffset();
     if (start > head) {
@@ -58,16 +112,21 @@ export class ConnectorPump {
     if (start > committed) this.log.commit(this.connector.name, start);
     this.stats.committed = start;
     this.stats.readPos = start;
-    this.running = this.loop().catch((e: Error) => {
-      // A delivery interrupted by stop() (the connector was closed under it) is not a failure:
-      // its events stay in the store after the committed cursor and go out on the next start.
-      if (this.abort.signal.aborted) return;
-      this.fatal = e;
-      this.stats.lastError = e.message;
-      this.stats.stopped = true;
-      this.ctx.warn(`connector ${this.connector.name} stopped: ${e.message}`);
-      this.wakeIdle();
-    });
+    this.opened = true;
+    this.stats.state = 'running';
+    this.wakeIdle();
+    await this.loop();
+  }
+
+  /** Resolves once the connector is open (rejects with its error if it stopped first). */
+  async whenOpen(): Promise<void> {
+    while (!this.opened && !this.stats.stopped) await new Promise<void>((r) => this.idleWaiters.push(r));
+    if (this.fatal) throw this.fatal;
+  }
+
+  /** Opened and not stopped: what /readyz reports per connector. */
+  get ready(): boolean {
+    return this.stats.state === 'running' && !this.stats.retrying && this.fatal === null;
   }
 
   /** The registry schema id the connector frames events with, if it uses one. */
@@ -116,16 +175,25 @@ export class ConnectorPump {
   private async withRetry<T>(what: string, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await fn();
+        const r = await fn();
+        if (attempt > 1) this.ctx.warn(`connector ${this.connector.name}: ${what} succeeded after ${attempt - 1} retries`);
+        this.stats.retrying = false;
+        return r;
       } catch (e) {
         const err = e as Error;
         // ENOTDIR, EACCES, EROFS … (core/errors.ts FATAL_ERRNOS) never pass: no retry loop.
         if (!isRetriable(e)) throw asConnectorFatal(this.connector.name, what, e);
-        if (this.abort.signal.aborted || !retriesLeft(attempt - 1, this.opts.retry)) throw e;
+        if (this.abort.signal.aborted) throw e;
+        if (!retriesLeft(attempt - 1, this.opts.retry)) {
+          throw new FsfaultError(e instanceof FsfaultError ? e.code : 'CONNECTOR_FATAL', `connector ${this.connector.name}: gave up ${what} after ${attempt - 1} retries (retry.maxRetries): ${err.message}`, { cause: e });
+        }
         this.stats.retries++;
+        this.stats.retrying = true;
         this.stats.lastError = `${what}: ${err.message}`;
-        if (attempt === 1 || attempt % 10 === 0) this.ctx.warn(`connector ${this.connector.name}: ${what} failed (attempt ${attempt}), retrying: ${err.message}`);
-        await sleep(backoffDelay(attempt - 1, this.opts.retry), this.abort.signal);
+        const delay = backoffDelay(attempt - 1, this.opts.retry);
+        if (attempt === 1 || attempt % 10 === 0) this.ctx.warn(`connector ${this.connector.name}: ${what} failed (attempt ${attempt}), retry in ${delay} ms: ${err.message}`);
+        await sleep(delay, this.abort.signal);
+        if (this.abort.signal.aborted) throw e;
       }
     }
   }
@@ -165,13 +233,14 @@ export class ConnectorPump {
       await this.running;
     }
     try {
-      if (!closed && !this.fatal) {
+      if (!closed && !this.fatal && this.opened) {
         const durable = await this.connector.flush();
         this.commit(durable, this.stats.committed);
       }
     } finally {
       if (!closed) await this.connector.close();
       this.stats.stopped = true;
+      this.stats.state = 'stopped';
       this.wakeIdle();
     }
   }

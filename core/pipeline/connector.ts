@@ -6,6 +6,7 @@
 import type { EventCodec } from '../schema/codec';
 import type { ComposedSchema } from '../schema/compose';
 import type { EventLog, StoredEvent } from '../store/types';
+import type { RetryPolicy } from './retry';
 
 export interface ConnectorContext {
   schema: ComposedSchema;
@@ -16,6 +17,11 @@ export interface ConnectorContext {
   host: string;
   /** Diagnostics to stderr (never to stdout, which may carry events). */
   warn(message: string): void;
+  /**
+   * The connector left out `count` events because the destination already had them (resume after
+   * a crash or an ambiguous failure): counted in the pump's stats and logged at info.
+   */
+  skipped?(count: number, why: string): void;
 }
 
 export interface Connector {
@@ -23,6 +29,8 @@ export interface Connector {
   readonly name: string;
   /** How the pump should batch for this connector (default: 500 events, no linger). */
   readonly batching?: { maxEvents: number; lingerMs: number };
+  /** How the pump retries this connector's failures (default: 300 ms doubling to 30 s, forever). */
+  readonly retry?: RetryPolicy;
   /**
    * Prepare (connect, register schemas, find what already arrived). May return an offset to resume
    * after when the destination knows better than the cursor (Kafka reads its topic's tail).
@@ -31,7 +39,8 @@ export interface Connector {
   /**
    * Deliver a batch (offsets increasing). Resolve with the highest offset that is now durable at the
    * destination — possibly lower than the batch's last, e.g. while a container file is still open;
-   * undefined means "all of it". Throw to have the pump retry with backoff; throw a FsfaultError with
+   * undefined means "all of it". Throw to have the pump retry with backoff (the pump is the only
+   * retry owner: a connector does not retry internally, so every retry is counted once); throw a FsfaultError with
    * code CONNECTOR_FATAL (or retriable === false) to stop the connector with that error.
    */
   deliver(batch: readonly StoredEvent[]): Promise<number | void>;

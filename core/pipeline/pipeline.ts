@@ -23,7 +23,14 @@ import type { MountTable } from './mount-table';
 import { sleep } from './retry';
 
 export interface PipelineOptions {
+  /** Upper bound of the consumer's wait after the queue became readable (the merge budget under load). */
   lingerMs: number;
+  /**
+   * Quiet period: the consumer takes as soon as no record arrived for this long (so a report's
+   * lines and its fanotify event still meet in the queue), or when lingerMs ran out. Default 0 =
+   * always wait the full lingerMs.
+   */
+  settleMs?: number;
   /** Extra source name stamped on every event (e.g. 'replay'). */
   stampSource?: SourceName;
   warn(message: string): void;
@@ -73,6 +80,10 @@ export class Pipeline {
     this.liveAttached = true;
   }
 
+  /**
+   * Store first: connectors open in the background (ConnectorPump.start returns at once), so a
+   * broker or registry that is down or hanging never delays recording and printing.
+   */
   async start(): Promise<void> {
     for (const p of this.pumps) await p.start();
     this.consumer = this.consume();
@@ -161,7 +172,7 @@ export class Pipeline {
           await this.queue.waitReadable();
           if (this.queue.length === 0) continue;
         }
-        if (this.opts.lingerMs > 0 && !this.stopping) await sleep(this.opts.lingerMs);
+        if (this.opts.lingerMs > 0 && !this.stopping) await this.linger();
         // Take everything: afterwards every record ingested so far is stored, merged, rescued or
         // suppressed, so the kernel-log cursor can move to the last record seen.
         this.pendingBodies = [];
@@ -207,6 +218,24 @@ export class Pipeline {
     return new Promise((resolve) => this.failWaiters.push(resolve));
   }
 
+  /**
+   * Adaptive linger: the budget starts when traffic arrives. An isolated error is taken once its
+   * records stopped coming for settleMs (a few ms: low latency when idle); a burst keeps the
+   * consumer waiting, up to lingerMs, so its records merge as before (the flood behaviour).
+   */
+  private async linger(): Promise<void> {
+    const settle = this.opts.settleMs ?? 0;
+    const deadline = Date.now() + this.opts.lingerMs;
+    if (settle <= 0 || settle >= this.opts.lingerMs) return sleep(this.opts.lingerMs);
+    for (;;) {
+      const seen = this.stats.records;
+      const left = deadline - Date.now();
+      if (left <= 0 || this.stopping) return;
+      await sleep(Math.min(settle, left));
+      if (this.stats.records === seen) return;
+    }
+  }
+
   /** Cursors of everything ingested so far (right after a take, all of it is in the batch). */
   private sourceCursors(): Record<string, string> {
     // Kernel cursors describe this machine's kernel: only the live source may move them. A replayed
@@ -237,7 +266,9 @@ export class Pipeline {
     }
     if (this.fatal) throw this.fatal;
     const head = this.log.headOffset();
-    for (const p of this.pumps) await p.caughtUp(head);
+    // A connector that stopped with an error does not stop the others from catching up; the
+    // caller reports its error afterwards (assertNoConnectorError).
+    for (const p of this.pumps) await p.caughtUp(head).catch(() => undefined);
   }
 
   /** Stop sources, flush the queue into the store, flush and close connectors. */
@@ -289,9 +320,25 @@ export class Pipeline {
     return next ? Math.max(0, (Date.now() * 1000 - next.storedAt) / 1e6) : 0;
   }
 
-  /** Running, not stopping, and no connector stopped with an error. */
+  /** Running, not stopping, and every connector open and delivering (not retrying, not stopped). */
   ready(): boolean {
-    return this.consumer !== null && !this.stopping && this.connectorError() === null;
+    return this.readiness().ready;
+  }
+
+  /** ready() with the reasons when not: what /readyz prints. */
+  readiness(): { ready: boolean; reasons: string[] } {
+    const reasons: string[] = [];
+    if (this.consumer === null) reasons.push('pipeline not started');
+    if (this.stopping) reasons.push('stopping');
+    for (const p of this.pumps) {
+      if (p.ready) continue;
+      const s = p.stats;
+      if (p.error) reasons.push(`connector ${s.name}: stopped: ${p.error.message}`);
+      else if (s.state === 'opening') reasons.push(`connector ${s.name}: opening${s.lastError ? ` (retrying: ${s.lastError})` : ''}`);
+      else if (s.retrying) reasons.push(`connector ${s.name}: retrying: ${s.lastError ?? ''}`);
+      else reasons.push(`connector ${s.name}: ${s.state}`);
+    }
+    return { ready: reasons.length === 0, reasons };
   }
 
   /** First connector error, if a connector stopped for good. */

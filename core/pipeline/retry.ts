@@ -10,6 +10,9 @@ export interface RetryPolicy {
   maxRetries: number;
 }
 
+/** A connector without its own policy: 300 ms doubling to 30 s, forever. */
+export const DEFAULT_RETRY: RetryPolicy = { initialMs: 300, maxMs: 30_000, maxRetries: -1 };
+
 export function backoffDelay(attempt: number, p: Pick<RetryPolicy, 'initialMs' | 'maxMs'>, random: () => number = Math.random): number {
   const d = Math.min(p.maxMs, p.initialMs * 2 ** Math.min(attempt, 30));
   return Math.round(d / 2 + (random() * d) / 2);

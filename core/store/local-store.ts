@@ -11,6 +11,8 @@ export type Durability = 'full' | 'normal' | 'off';
 export interface StoreInfo {
   /** The SQLite file, or null for the in-memory log. */
   file: string | null;
+  /** The store's permanent identity (see EventLog.storeId). */
+  storeId: string;
   version: number;
   readOnly: boolean;
   /** Highest offset ever appended (0: none). */

@@ -4,6 +4,7 @@
  * and LOST events), for `store.enabled: false` and for tests of other parts. Nothing survives the
  * process.
  */
+import { randomUUID } from 'node:crypto';
 import type { FsEvent } from '../model/event';
 import { emptyProjection, foldAll, type HealthProjection } from '../projections/fs-health';
 import type { EventCodec } from '../schema/codec';
@@ -29,6 +30,8 @@ export interface MemoryLogOptions {
   host?: string;
   retention?: RetentionOptions;
   nowUs?: () => number;
+  /** The log's identity (default: a random one, as a new store gets). */
+  storeId?: string;
 }
 
 export class MemoryLog implements LocalStore {
@@ -45,6 +48,7 @@ export class MemoryLog implements LocalStore {
   private readonly retention: RetentionOptions;
   private readonly host: string;
   private readonly nowUs: () => number;
+  private id: string;
 
   constructor(
     private readonly codec: EventCodec,
@@ -53,6 +57,7 @@ export class MemoryLog implements LocalStore {
     this.retention = opts.retention ?? DEFAULT_RETENTION;
     this.host = opts.host ?? 'localhost';
     this.nowUs = opts.nowUs ?? (() => Date.now() * 1000);
+    this.id = opts.storeId ?? randomUUID().replace(/-/g, '');
     this.schemas.set(codec.schema.fingerprint, codec.schema.text);
   }
 
@@ -134,6 +139,15 @@ export class MemoryLog implements LocalStore {
     return out;
   }
 
+  storeId(): string {
+    return this.id;
+  }
+
+  renewStoreId(): string {
+    this.id = randomUUID().replace(/-/g, '');
+    return this.id;
+  }
+
   headOffset(): number {
     return this.head;
   }
@@ -187,6 +201,7 @@ export class MemoryLog implements LocalStore {
   info(): StoreInfo {
     return {
       file: null,
+      storeId: this.id,
       version: STORE_VERSION,
       readOnly: false,
       headOffset: this.head,

@@ -62,6 +62,13 @@ export const MIGRATIONS: readonly string[] = [
 
   INSERT INTO meta (key, value) VALUES ('head_offset', 0), ('retention_dropped', 0);
   `,
+  // 2: the store's permanent random identity (128 bits, hex). Connectors write it next to each
+  // event's offset so a destination can tell this store's offsets from another store's (a
+  // re-created store under the same host name starts again at offset 1). A store created by
+  // version 1 gets its identity here, on its first open by a writer.
+  `
+  INSERT INTO meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))));
+  `,
 ];
 
 export const STORE_VERSION = MIGRATIONS.length;

@@ -3,6 +3,7 @@
  * transaction holding the events, the source cursors they advance, the retention it needed and the
  * projection rows it changed, so after a crash either all of it is there or none of it is.
  */
+import { randomUUID } from 'node:crypto';
 import { FsfaultError } from '../errors';
 import { openSqlite, type SqlDatabase, type SqlStatement, type SqlValue } from '../edges/sqlite';
 import type { FsEvent } from '../model/event';
@@ -204,6 +205,28 @@ export class SqliteStore implements LocalStore {
   }
 
   // ---- the log ----------------------------------------------------------------------------------
+
+  storeId(): string {
+    return this.reading(() => String(this.get<{ value: string }>("SELECT value FROM meta WHERE key = 'store_id'")!.value));
+  }
+
+  renewStoreId(reason: string): string {
+    this.writable('renew the store identity');
+    const id = randomUUID().replace(/-/g, '');
+    try {
+      this.db.immediate(() => {
+        const old = this.storeId();
+        const row = this.get<{ value: string }>("SELECT value FROM meta WHERE key = 'store_id_history'");
+        const history = row ? (JSON.parse(row.value) as unknown[]) : [];
+        history.push({ id: old, untilOffset: this.headOffset(), renewedAtUs: this.nowUs(), reason });
+        this.run("INSERT INTO meta (key, value) VALUES ('store_id_history', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", JSON.stringify(history));
+        this.run("UPDATE meta SET value = ? WHERE key = 'store_id'", id);
+      });
+    } catch (e) {
+      throw storeError(e, this.file, 'renew the identity of');
+    }
+    return id;
+  }
 
   headOffset(): number {
     return this.reading(() => Number(this.get<{ value: number }>("SELECT value FROM meta WHERE key = 'head_offset'")!.value));
@@ -457,6 +480,7 @@ export class SqliteStore implements LocalStore {
       const head = this.headOffset();
       return {
         file: this.file,
+        storeId: this.storeId(),
         version: Number(this.db.pragma('user_version')),
         readOnly: this.readOnly,
         headOffset: head,

@@ -52,6 +52,19 @@ export interface EventLog {
   /** Source cursors (kernel-log seq, counter baselines ...), persisted atomically with appends. */
   sourceCursor(name: string): string | null;
 
+  /**
+   * The store's permanent random identity (32 hex digits), made when the store was created. Offsets
+   * are only meaningful together with it: a new store under the same host name has a new one.
+   */
+  storeId(): string;
+  /**
+   * Give the store a new identity (the old one is kept in the store's history). A connector calls
+   * it when its destination holds offsets of this identity beyond the store's head: the store was
+   * restored from a backup, and the offsets it appends from now on would otherwise collide with
+   * ones already published. Returns the new identity.
+   */
+  renewStoreId(reason: string): string;
+
   /** Writer schema JSON text by fingerprint (schemas are stored once). */
   schemaText(fingerprint: string): string | null;
 

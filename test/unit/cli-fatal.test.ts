@@ -238,7 +238,10 @@ describe('error classes', () => {
     log.append([makeEvent()]);
     const warnings: string[] = [];
     const pump = new ConnectorPump(broken, log, { schema: codec.schema, codec, host: 'h', warn: (m) => warnings.push(m) }, { batchSize: 10, retry: { initialMs: 1, maxMs: 2, maxRetries: -1 } });
-    await assert.rejects(pump.start(), (e: unknown) => isFsfaultError(e, 'CONNECTOR_FATAL') && /avro:\/somewhere: open failed: ENOTDIR/.test((e as Error).message));
+    await pump.start(); // opens in the background (store first)
+    await assert.rejects(pump.whenOpen(), (e: unknown) => isFsfaultError(e, 'CONNECTOR_FATAL') && /avro:\/somewhere: open failed: ENOTDIR/.test((e as Error).message));
+    assert.ok(isFsfaultError(pump.error, 'CONNECTOR_FATAL'));
+    await pump.stop();
     assert.equal(opens, 1, 'not retried');
     assert.equal(pump.stats.retries, 0);
   });
@@ -259,6 +262,7 @@ describe('error classes', () => {
     const warnings: string[] = [];
     const pump = new ConnectorPump(flaky, log, { schema: codec.schema, codec, host: 'h', warn: (m) => warnings.push(m) }, { batchSize: 10, retry: { initialMs: 1, maxMs: 2, maxRetries: -1 } });
     await pump.start();
+    await pump.whenOpen();
     await pump.stop();
     assert.equal(opens, 3);
     assert.equal(pump.stats.retries, 2, 'counted (fsfault_connector_retries_total)');

@@ -44,11 +44,13 @@ describe('kafka wire formats', () => {
   });
 
   it('headers round-trip; messages without fsfault headers are not ours', () => {
-    const h = buildHeaders({ eventId: 'e1', storeOffset: 42, host: 'a', fingerprint: '0011223344556677', schemaId: 7 });
+    const h = buildHeaders({ eventId: 'e1', storeId: 'ab12', storeOffset: 42, host: 'a', fingerprint: '0011223344556677', schemaId: 7 });
     const raw = Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Buffer.from(v)]));
-    assert.deepEqual(parseHeaders(raw), { eventId: 'e1', storeOffset: 42, host: 'a', fingerprint: '0011223344556677', schemaId: 7 });
+    assert.deepEqual(parseHeaders(raw), { eventId: 'e1', storeId: 'ab12', storeOffset: 42, host: 'a', fingerprint: '0011223344556677', schemaId: 7 });
     assert.equal(parseHeaders({ 'fsfault.host': 'a' }), null);
-    assert.equal(buildHeaders({ eventId: 'e', storeOffset: 1, host: 'a', fingerprint: 'f', schemaId: null })['fsfault.schema.id'], undefined);
+    assert.equal(buildHeaders({ eventId: 'e', storeId: 's', storeOffset: 1, host: 'a', fingerprint: 'f', schemaId: null })['fsfault.schema.id'], undefined);
+    // a message written before stores had an identity
+    assert.equal(parseHeaders({ 'fsfault.host': 'a', 'fsfault.store.offset': '3' })?.storeId, null);
   });
 
   it('key prefers the most stable filesystem identity', () => {
@@ -61,10 +63,11 @@ describe('kafka wire formats', () => {
 });
 
 describe('kafka resume arithmetic', () => {
-  const msg = (partition: number, host: string, off: number) => ({ partition, headers: { 'fsfault.host': host, 'fsfault.store.offset': String(off) } });
+  const msg = (partition: number, store: string, off: number, host = 'same-host') => ({ partition, headers: { 'fsfault.host': host, 'fsfault.store.id': store, 'fsfault.store.offset': String(off) } });
 
-  it('takes the highest store offset per partition for this host only', () => {
-    const a = arrivedByPartition([msg(0, 'a', 5), msg(0, 'b', 99), msg(1, 'a', 7), msg(0, 'a', 9), { partition: 2, headers: {} }], 'a');
+  it('takes the highest store offset per partition for this store only, whatever the host name', () => {
+    const legacy = { partition: 0, headers: { 'fsfault.host': 'same-host', 'fsfault.store.offset': '500' } };
+    const a = arrivedByPartition([msg(0, 'a', 5), msg(0, 'b', 99), msg(1, 'a', 7), msg(0, 'a', 9), { partition: 2, headers: {} }, legacy], 'a');
     assert.deepEqual([...a].sort(), [[0, 9], [1, 7]]);
   });
 

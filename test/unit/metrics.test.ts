@@ -36,7 +36,7 @@ describe('metrics endpoint', () => {
     });
     const pipeline = c.get<Pipeline>(TOKENS.Pipeline);
     await pipeline.start();
-    const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.ready());
+    const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.readiness());
     try {
       await pipeline.drain();
       const base = `http://127.0.0.1:${server.address.port}`;
@@ -72,7 +72,7 @@ describe('metrics endpoint', () => {
     });
     const pipeline = c.get<Pipeline>(TOKENS.Pipeline);
     await pipeline.start();
-    const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.ready());
+    const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.readiness());
     try {
       await pipeline.drain();
       const res = await fetch(`http://127.0.0.1:${server.address.port}/metrics`);

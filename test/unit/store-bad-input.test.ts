@@ -111,7 +111,7 @@ describe('store bad input', () => {
     db.pragma('user_version = 99');
     db.close();
     const before = sha(file);
-    expectError(() => openWriter(stateDir), 'STORE_TOO_NEW', file, /store version 99; this fsfault reads up to 1/, 'upgrade fsfault');
+    expectError(() => openWriter(stateDir), 'STORE_TOO_NEW', file, /store version 99; this fsfault reads up to 2/, 'upgrade fsfault');
     expectError(() => openReader(stateDir), 'STORE_TOO_NEW', file);
     assert.equal(sha(file), before);
   });

@@ -43,6 +43,7 @@ export interface WatchOptions {
   topic?: string;
   registry?: string[];
   metrics?: string;
+  exitOnConnectorError?: boolean;
 }
 
 export function watchConfig(opts: WatchOptions, io: CliIo): Config {
@@ -55,6 +56,7 @@ export function watchConfig(opts: WatchOptions, io: CliIo): Config {
   if (opts.plugin?.length) config.plugins = [...config.plugins, ...opts.plugin];
   if (opts.avroDir) config.avroFiles = AvroFilesConfig.parse({ ...config.avroFiles, dir: opts.avroDir });
   if (opts.metrics) config.metrics = { listen: opts.metrics };
+  if (opts.exitOnConnectorError) config.onConnectorFatal = 'exit';
   if (opts.kafka || opts.topic || opts.registry) {
     const brokers = opts.kafka ? opts.kafka.split(',').map((b) => b.trim()).filter(Boolean) : config.kafka?.brokers;
     if (!brokers?.length) throw new FsfaultError('CLI_BAD_ARGUMENT', '--topic/--registry need --kafka BROKERS (or kafka.brokers in the config)');
@@ -115,7 +117,14 @@ async function runPipeline(opts: WatchOptions, config: Config, io: CliIo, signal
   preflight(config);
   if (config.stdout.enabled) markStdoutCarriesEvents();
   // Plugins, probes, sources and connectors all come from the bound modules (core/container.ts).
+  // onConnectorFatal 'exit': a connector that stopped for good ends the run (exit 1 below).
+  let stopNow: (() => void) | null = null;
+  let fatalSeen = false;
   const container = buildContainer({
+    onConnectorFatal: () => {
+      fatalSeen = true;
+      if (config.onConnectorFatal === 'exit') stopNow?.();
+    },
     config,
     log: (schema, codec) => openEventLog(config, schema, codec),
     request: { replay: opts.replay },
@@ -137,7 +146,7 @@ async function runPipeline(opts: WatchOptions, config: Config, io: CliIo, signal
   try {
     if (live) wireLiveSource(container, live, { warn });
     // Bound before the pipeline starts: a port in use ends the start-up with nothing running.
-    if (config.metrics) metrics = await startMetricsServer(config.metrics.listen, () => pipeline.metrics(), () => pipeline.ready());
+    if (config.metrics) metrics = await startMetricsServer(config.metrics.listen, () => pipeline.metrics(), () => pipeline.readiness());
     agent = agentPublisherFor(config, agentSnapshotter(config.host, container.get<MountTable>(TOKENS.MountTable), log), warn);
     started = true;
     await pipeline.start();
@@ -145,12 +154,17 @@ async function runPipeline(opts: WatchOptions, config: Config, io: CliIo, signal
     // A store that can take no more appends ends the run, whatever it waits for.
     const failure = pipeline.failed().then((e) => Promise.reject(e));
     failure.catch(() => undefined);
+    const exitAsked = new Promise<void>((r) => {
+      stopNow = r;
+      if (fatalSeen && config.onConnectorFatal === 'exit') r();
+    });
     if (opts.once) {
-      await Promise.race([pipeline.drain(), failure, new Promise<void>((r) => signal?.addEventListener('abort', () => r(), { once: true }))]);
+      await Promise.race([pipeline.drain(), exitAsked, failure, new Promise<void>((r) => signal?.addEventListener('abort', () => r(), { once: true }))]);
     } else {
       await Promise.race([
         failure,
         new Promise<void>((resolve) => {
+          void exitAsked.then(resolve);
           const stop = () => resolve();
           process.once('SIGINT', stop);
           process.once('SIGTERM', stop);
@@ -189,6 +203,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--topic <topic>', 'Kafka topic (default fs-errors)')
     .option('--registry <url>', 'Confluent schema registry URL (repeatable for fail-over)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--metrics <host:port>', 'serve Prometheus /metrics, /healthz and /readyz there (e.g. 127.0.0.1:9464)')
+    .option('--exit-on-connector-error', 'exit (status 1) as soon as a connector stops with a non-retriable error (default: keep recording, /readyz reports it)')
     .option('--no-store', 'do not keep events in the local store (memory only)')
     .option('--no-stdout', 'do not print events')
     .action(async (opts: WatchOptions) => {

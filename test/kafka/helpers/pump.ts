@@ -25,6 +25,8 @@ export async function runPump(connector: Connector, log: EventLog, schema: Compo
     { batchSize, retry: { initialMs: 100, maxMs: 1000, maxRetries: -1 } },
   );
   await pump.start();
+  // start() returns at once (the connector opens in the background); these tests want it open.
+  await pump.whenOpen();
   return {
     pump,
     warnings,
