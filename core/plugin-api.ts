@@ -17,8 +17,11 @@ export { FsfaultError } from './errors';
 /**
  * 1.1.0: optional `continuation` (lines that complete the previous report), context
  * `fsGeometry(device)`, FsfaultError re-exported for plugins' own input checks.
+ * 1.2.0: counters addressed by the mount (`CounterProbe.sysfsDirOf(mount)`: btrfs keys sysfs by
+ * UUID, not device) and `*` path segments in `files` (one per device of a multi-device
+ * filesystem); optional `watchMode(mount, kernel)` says how `doctor` describes a log-only watch.
  */
-export const CORE_API_VERSION = '1.1.0';
+export const CORE_API_VERSION = '1.2.0';
 
 export interface PluginMeta {
   /** Unique, lower-case, [a-z0-9_]: also the Avro namespace suffix of the blob. */
@@ -53,9 +56,19 @@ export interface ClassifyContext {
 
 /** Where the kernel keeps a filesystem's error counters; the core reads them and reconciles. */
 export interface CounterProbe {
-  /** sysfs directory of the device, e.g. `/sys/fs/ext4/loop0`. */
-  sysfsDir(device: string): string;
-  /** Files in that directory to read (numbers or short strings). */
+  /**
+   * sysfs directory of the mounted filesystem, e.g. `/sys/fs/ext4/loop0` or
+   * `/sys/fs/btrfs/<uuid>` (1.2.0). Preferred over `sysfsDir` when present.
+   */
+  sysfsDirOf?(mount: Readonly<MountInfo>): string;
+  /** sysfs directory from the device short name (1.0.0; used when `sysfsDirOf` is absent). */
+  sysfsDir?(device: string): string;
+  /**
+   * Files in that directory to read. Whole numbers become numbers, anything else a trimmed string
+   * (multi-line `key value` files stay text for `total` to parse). A `*` path segment
+   * (`devinfo/*\/error_stats`) is expanded to every entry there, the key being the expanded path.
+   * Missing files are left out.
+   */
   files: readonly string[];
   /**
    * Total errors the kernel counted, from a CounterRecord of those files. The core compares its
@@ -102,8 +115,14 @@ export interface FsPlugin<B extends Blob = Blob> {
    * emergency read-only)? Return the reason, or null.
    */
   terminal(event: Readonly<FsEvent<B>>): string | null;
-  /** Optional error-counter probe (ext4 sysfs errors_count ...). */
+  /** Optional error-counter probe (ext4 sysfs errors_count, btrfs device error_stats ...). */
   readonly counters?: CounterProbe;
+  /**
+   * Optional (1.2.0): how errors of this mount are seen when fanotify does not report them, as
+   * `doctor` prints it: a short mode (`log+counters`, `log+ioctl`) and what it consists of.
+   * Default: `log+counters` with counters, else `log`.
+   */
+  watchMode?(mount: Readonly<MountInfo>): { mode: string; detail: string };
   /**
    * Optional: is this kernel-log record only the continuation of `previous` (a hex dump, advice
    * lines, the I/O error paired with a verifier failure)? Return the updated blob, or null when it

@@ -4,7 +4,8 @@
  * (`plugins:` in the config, `--plugin` on the command line) and need no entry anywhere.
  */
 import type { ContainerModule } from '../core/bindings';
+import { btrfsModule } from './btrfs/module';
 import { ext4Module } from './ext4/module';
 import { xfsModule } from './xfs/module';
 
-export const builtinPluginModules: readonly ContainerModule[] = [ext4Module, xfsModule];
+export const builtinPluginModules: readonly ContainerModule[] = [btrfsModule, ext4Module, xfsModule];

@@ -65,9 +65,16 @@ export function createAvroFileConnector(config: AvroFilesConfig, opts: AvroFileC
     return ctx;
   };
 
+  /**
+   * The file's `dt=` partition: the UTC day the event happened (firstSeen), so a replay of old
+   * recordings or a backlog delivered late lands under the days it is about. A file never spans two
+   * days: it is closed when the next event belongs to another day (offsets stay contiguous).
+   */
+  const eventDay = (se: StoredEvent) => utcDay(se.event.firstSeen);
+
   async function startFile(se: StoredEvent): Promise<OpenFile> {
     const c = need();
-    const day = utcDay(se.storedAt);
+    const day = eventDay(se);
     const dir = partitionDir(root, day, c.host);
     await ensureDir(dir);
     const tmp = path.join(dir, tmpName(se.offset));
@@ -122,7 +129,7 @@ export function createAvroFileConnector(config: AvroFilesConfig, opts: AvroFileC
 
   async function append(se: StoredEvent): Promise<void> {
     const c = need();
-    if (file && utcDay(se.storedAt) !== file.day) await closeFile();
+    if (file && eventDay(se) !== file.day) await closeFile();
     if (!file) file = await startFile(se);
     // Rows written with the current schema are copied as stored; older rows are re-encoded with it
     // (the store decoded them through their writer schema), so a file has exactly one schema.

@@ -5,8 +5,8 @@
  *   <dir>/dt=YYYY-MM-DD/host=<host>/.fsfault-<firstOffset>.avro.tmp     (being written)
  *
  * Offsets are store offsets zero-padded to 20 digits so names sort in offset order. `dt` is the UTC
- * day the events were *stored* (StoredEvent.storedAt), which only moves forward with the offset;
- * a file never spans two days. Temporary names start with a dot, which data-lake readers skip.
+ * day the events *happened* (firstSeen; the connector decides, see connectors/avro-file); a file
+ * never spans two days. Temporary names start with a dot, which data-lake readers skip.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

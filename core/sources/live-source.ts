@@ -300,7 +300,7 @@ export class LiveSource implements Source {
     if (!probe || !this.opts.sources.counters.enabled || !this.watcher) return;
     let rec;
     try {
-      rec = readCounters(probe, fs.mount.device, fs.mount.fsType);
+      rec = readCounters(probe, fs.mount);
     } catch (e) {
       this.opts.warn(`live source: cannot read the error counters of ${fs.mount.device}: ${(e as Error).message}`);
       return;

@@ -51,6 +51,8 @@ export const xfsPlugin: FsPlugin<XfsBlob> & {
     mergeKey,
     merge,
     terminal,
+    // Linux 6.x: XFS sends no FAN_FS_ERROR; its errors are seen in the log and in the health ioctls.
+    watchMode: () => ({ mode: 'log+ioctl', detail: 'kernel log and health ioctls' }),
   }),
   continuation,
 };

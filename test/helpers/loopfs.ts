@@ -39,7 +39,7 @@ export interface LoopFs {
   loopDev: string; // /dev/loopN
   device: string; // loopN
   mountPoint: string;
-  fsType: 'ext4' | 'xfs';
+  fsType: 'ext4' | 'xfs' | 'btrfs';
 }
 
 export class LoopFsPool {
@@ -52,15 +52,16 @@ export class LoopFsPool {
   }
 
   /** Make an image, attach it, optionally prepare it offline, and mount it. */
-  create(fsType: 'ext4' | 'xfs', opts: { sizeMiB?: number; mkfsArgs?: string[]; mountOpts?: string; prepare?: (image: string) => void; mount?: boolean } = {}): LoopFs {
+  create(fsType: 'ext4' | 'xfs' | 'btrfs', opts: { sizeMiB?: number; mkfsArgs?: string[]; mountOpts?: string; prepare?: (image: string) => void; mount?: boolean } = {}): LoopFs {
     const name = `${fsType}-${this.mounts.length}-${process.pid}`;
     const image = path.join(this.dir, `${name}.img`);
     const mountPoint = path.join(this.dir, `${name}.mnt`);
     fs.mkdirSync(mountPoint);
     try {
       fs.closeSync(fs.openSync(image, 'w'));
-      fs.truncateSync(image, (opts.sizeMiB ?? (fsType === 'xfs' ? 320 : 64)) * 1024 * 1024);
+      fs.truncateSync(image, (opts.sizeMiB ?? (fsType === 'xfs' ? 320 : fsType === 'btrfs' ? 256 : 64)) * 1024 * 1024);
       if (fsType === 'ext4') sh('mkfs.ext4', ['-q', '-F', ...(opts.mkfsArgs ?? []), image]);
+      else if (fsType === 'btrfs') sh('mkfs.btrfs', ['-q', '-f', ...(opts.mkfsArgs ?? []), image]);
       else sh('mkfs.xfs', ['-q', '-f', ...(opts.mkfsArgs ?? []), image]);
       opts.prepare?.(image);
     } catch (e) {

@@ -112,20 +112,23 @@ test('rotates by age, also from the timer when no events arrive', async () => {
   assertExactlyOnce(s, dir);
 });
 
-test('a file never spans two UTC days (dt partition of the stored time)', async () => {
+test('dt is the UTC day of the event (firstSeen), not of the write: a 48-hour replay stored at once spans three days', async () => {
   const s = setup();
   const dir = tmp();
-  s.log.append([ev(), ev()]);
-  s.clock.us = Date.UTC(2025, 0, 16, 0, 0, 1) * 1000;
-  s.log.append([ev()]);
+  const h = 3600 * 1_000_000;
+  const t0 = Date.UTC(2025, 0, 14, 23) * 1000;
+  // Stored all at once (the store clock does not move), as a replay of a recording writes them.
+  s.log.append(Array.from({ length: 49 }, (_, i) => ev({ t: t0 + i * h })));
   const c = make(dir);
-  assert.equal(await pump(c, context(s, c.name)), 3);
+  assert.equal(await pump(c, context(s, c.name)), 49);
   await c.close();
   const files = scanHost(dir, 'host-a').files.map((f) => path.relative(dir, f.path));
   assert.deepEqual(files, [
-    `dt=2025-01-15/host=host-a/fsfault-${'1'.padStart(20, '0')}-${'2'.padStart(20, '0')}.avro`,
-    `dt=2025-01-16/host=host-a/fsfault-${'3'.padStart(20, '0')}-${'3'.padStart(20, '0')}.avro`,
+    `dt=2025-01-14/host=host-a/fsfault-${'1'.padStart(20, '0')}-${'1'.padStart(20, '0')}.avro`,
+    `dt=2025-01-15/host=host-a/fsfault-${'2'.padStart(20, '0')}-${'25'.padStart(20, '0')}.avro`,
+    `dt=2025-01-16/host=host-a/fsfault-${'26'.padStart(20, '0')}-${'49'.padStart(20, '0')}.avro`,
   ]);
+  assertExactlyOnce(s, dir);
 });
 
 test('after a crash: the temp file is removed, its events rewritten; a renamed file whose commit was lost is not rewritten', async () => {

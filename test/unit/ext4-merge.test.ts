@@ -152,9 +152,9 @@ describe('ext4 plugin: sysfs counter probe', () => {
   const rec = (counters: CounterRecord['counters']): CounterRecord => ({ source: 'sysfs', device: 'loop0', fsType: 'ext4', readAtUs: 1, counters });
 
   it('reads /sys/fs/ext4/<dev>: errors_count and the first/last error records', () => {
-    assert.equal(probe.sysfsDir('loop0'), '/sys/fs/ext4/loop0');
-    assert.equal(probe.sysfsDir('cciss/c0d0'), '/sys/fs/ext4/cciss!c0d0');
-    assert.throws(() => probe.sysfsDir('..'), /not a device name/);
+    assert.equal(probe.sysfsDir!('loop0'), '/sys/fs/ext4/loop0');
+    assert.equal(probe.sysfsDir!('cciss/c0d0'), '/sys/fs/ext4/cciss!c0d0');
+    assert.throws(() => probe.sysfsDir!('..'), /not a device name/);
     assert.deepEqual(probe.files, [
       'errors_count',
       'first_error_time', 'first_error_func', 'first_error_line', 'first_error_ino', 'first_error_block', 'first_error_errcode',

@@ -57,7 +57,7 @@ describe('one plugin set for every command', () => {
     const good = configFile('v-good', [examplePlugin]).file;
     const ok = runCli(['validate', good], { timeoutMs: 30_000 });
     assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stdout, /plugins=example@[^,]+,ext4@[^,]+,xfs@/);
+    assert.match(ok.stdout, /plugins=btrfs@[^,]+,example@[^,]+,ext4@[^,]+,xfs@/);
     const bad = configFile('v-bad', [path.join(tmp, 'no-such-plugin.js')]).file;
     const r = runCli(['validate', bad], { timeoutMs: 30_000 });
     assert.equal(r.code, 1);

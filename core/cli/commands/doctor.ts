@@ -103,13 +103,15 @@ export function doctor(config = loadConfig(undefined, process.env)): DoctorRepor
       continue;
     }
     const reports = fanotifyReportsErrors(m.fsType, release);
-    const logOnly = m.fsType === 'xfs' ? 'log+ioctl' : 'log+counters';
+    // How the plugin says its filesystem is seen without fanotify (log+ioctl, log+counters ...).
+    const described = plugin.watchMode?.(m) ?? (plugin.counters ? { mode: 'log+counters', detail: 'kernel log and error counters' } : { mode: 'log', detail: 'kernel log' });
+    const logOnly = described.mode;
     if (!config.sources.fanotify || !reports) {
       const since = FAN_FS_ERROR_SINCE[m.fsType];
       const why = !config.sources.fanotify
         ? 'sources.fanotify is off'
         : `${m.fsType} sends no FAN_FS_ERROR on this kernel${since ? ` (only from Linux ${since[0]}.${since[1]})` : ''}`;
-      filesystems.push({ ...base, watchable: kmsg === true, mode: logOnly, why: kmsg === true ? `${why}: kernel log${m.fsType === 'xfs' ? ' and health ioctls' : ''}` : `${why}, and /dev/kmsg is not readable` });
+      filesystems.push({ ...base, watchable: kmsg === true, mode: logOnly, why: kmsg === true ? `${why}: ${described.detail}` : `${why}, and /dev/kmsg is not readable` });
       continue;
     }
     if (!markResult.has(m.majorMinor)) markResult.set(m.majorMinor, hasCap(caps, 'CAP_SYS_ADMIN') ? tryMark(m.mountPoint) : 'no CAP_SYS_ADMIN');
