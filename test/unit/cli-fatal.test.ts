@@ -271,10 +271,17 @@ describe('error classes', () => {
 
   it('a fatal connector error in a watch --once run: exit 1 with CONNECTOR_FATAL naming it, at once (was: retried forever)', () => {
     // The directory passes the start-up check, but the day partition the first event needs (the
-    // day it is stored) is a regular file: the connector's mkdir gets ENOTDIR when it delivers.
+    // day of its firstSeen: a day the recording has) is a regular file: the connector's mkdir gets
+    // ENOTDIR when it delivers.
     const dir = path.join(tmp, 'avro-blocked');
     fs.mkdirSync(dir, { recursive: true });
-    const days = [0, 1].map((d) => new Date(Date.now() + d * 86_400_000).toISOString().slice(0, 10));
+    const days = new Set(
+      fs
+        .readFileSync(fixture, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => new Date((JSON.parse(l) as { readAtUs: number }).readAtUs / 1000).toISOString().slice(0, 10)),
+    );
     for (const d of days) fs.writeFileSync(path.join(dir, `dt=${d}`), 'not a directory');
     const r = run(['watch', '--replay', fixture, '--once', '--no-store', '--no-stdout', '--avro-dir', dir, '--host', HOST]);
     assert.equal(r.code, 1, r.stderr);
