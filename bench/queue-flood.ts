@@ -36,6 +36,7 @@ const FS: FsIdentity[] = Array.from({ length: FILESYSTEMS }, (_, n) => ({
   fsid: `00000007000000${n}0`,
   uuid: `5b0f1d2e-8c1a-4e0b-9f3d-00000000000${n}`,
   mountPoint: `/srv/vol${n}`,
+  mountUid: null,
 }));
 const FUNCS = Array.from({ length: KEYS }, (_, k) => `ext4_fn_${k}`);
 // Ids come from a pool: each event still carries a distinct-looking UUID string, but the bench

@@ -6,11 +6,16 @@
 import { subtypeNames, type FsEvent } from '../model/event';
 
 export interface ReportEvent {
+  /** The event id (null in records of writers that have none): an event read twice counts once. */
+  id: string | null;
   host: string;
   kind: string;
   fsType: string;
   device: string | null;
   uuid: string | null;
+  fsid: string | null;
+  /** The kernel's unique mount id, when the writer knew it. */
+  mountUid: number | null;
   mountPoint: string | null;
   errno: number | null;
   errnoName: string | null;
@@ -29,11 +34,14 @@ export interface ReportEvent {
 
 export function fromFsEvent(e: FsEvent): ReportEvent {
   return {
+    id: e.id || null,
     host: e.host,
     kind: e.kind,
     fsType: e.fs.type,
     device: e.fs.device,
     uuid: e.fs.uuid,
+    fsid: e.fs.fsid,
+    mountUid: e.fs.mountUid ?? null,
     mountPoint: e.fs.mountPoint,
     errno: e.errno,
     errnoName: e.errnoName,
@@ -87,11 +95,14 @@ export function fromAvroRecord(r: unknown): ReportEvent | null {
   const lost = obj(o.lost);
   const death = obj(o.death);
   return {
+    id: str(o.id) || null,
     host,
     kind,
     fsType: str(fs.type) ?? 'unknown',
     device: str(fs.device),
     uuid: str(fs.uuid),
+    fsid: str(fs.fsid),
+    mountUid: num(fs.mountUid),
     mountPoint: str(fs.mountPoint),
     errno: num(o.errno),
     errnoName: str(o.errnoName),

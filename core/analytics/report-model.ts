@@ -6,8 +6,15 @@
  * errors (DIED: the fatal one plus those suppressed while queued; SUPPRESSED: those counted after
  * the death). LOST events are not errors fsfault saw but reports it could not make: they are
  * summed separately under `losses`.
+ *
+ * Memory: the builder folds each event as it arrives into counters bounded by the number of distinct
+ * keys (filesystems, errnos, functions ...), never a list of events. What needs every error's time
+ * (the timeline's range, the rising windows, which end at the newest event) and the event ids seen
+ * (to count an event read from two inputs once) go to a scratch SQLite file (report-scratch.ts).
  */
+import { identityBasis, identityKey } from '../model/fs-identity';
 import { blobField, type ReportEvent } from './report-event';
+import { ReportScratch } from './report-scratch';
 
 export interface CountRow {
   key: string;
@@ -37,7 +44,10 @@ export interface RisingRow {
 export interface InputSummary {
   input: string;
   kind: 'store' | 'avro';
+  /** Events of this input counted in the report. */
   events: number;
+  /** Events of this input not counted because an earlier input held the same event id. */
+  duplicates: number;
   error: string | null;
 }
 
@@ -102,8 +112,15 @@ class Counter {
   }
 }
 
-export function fsLabel(e: Pick<ReportEvent, 'host' | 'device' | 'uuid' | 'mountPoint' | 'fsType'>): string {
-  return `${e.host}:${e.device ?? e.uuid ?? e.mountPoint ?? e.fsType}`;
+/**
+ * A filesystem's report key: `host:device` plus what identifies it (core/model/fs-identity.ts), so
+ * two filesystems that used one device name are two rows; just `host:device` when only the device is
+ * known.
+ */
+export function fsLabel(e: Pick<ReportEvent, 'host' | 'device' | 'uuid' | 'fsid' | 'mountUid' | 'mountPoint' | 'fsType'>): string {
+  const id = { type: e.fsType, device: e.device, majorMinor: null, uuid: e.uuid, fsid: e.fsid, mountUid: e.mountUid };
+  const device = e.device ?? e.mountPoint ?? e.fsType;
+  return identityBasis(id) === 'unknown' ? `${e.host}:${device}` : `${e.host}:${device} ${identityKey(id)}`;
 }
 
 export interface BuildOptions {
@@ -111,12 +128,34 @@ export interface BuildOptions {
   until?: number;
   rising?: RisingRule;
   now?: () => number;
+  /** Count an event id once however many inputs hold it (the CLI sets it when there are several inputs). */
+  dedupe?: boolean;
 }
 
 export class ReportBuilder {
-  private readonly events: ReportEvent[] = [];
   readonly inputs: InputSummary[] = [];
   readonly warnings: string[] = [];
+  /** Events not counted because an earlier input held the same id. */
+  duplicates = 0;
+  private scratch: ReportScratch | null = null;
+  private readonly byKind = new Counter();
+  private readonly byHost = new Counter();
+  private readonly byErrno = new Counter();
+  private readonly bySubtype = new Counter();
+  private readonly fns = new Counter();
+  private readonly inodes = new Counter();
+  private readonly ags = new Counter();
+  private readonly metas = new Counter();
+  private readonly lostReason = new Counter();
+  private readonly lostFs = new Counter();
+  private readonly fsRows = new Map<string, FsRow & { lastUs: number }>();
+  private readonly deaths: ReportModel['deaths'] = [];
+  private events = 0;
+  private errors = 0;
+  private lost = 0;
+  private lostEvents = 0;
+  private first = Infinity;
+  private last = -Infinity;
 
   constructor(private readonly opts: BuildOptions = {}) {}
 
@@ -125,114 +164,112 @@ export class ReportBuilder {
     return (this.opts.since === undefined || e.lastSeen >= this.opts.since) && (this.opts.until === undefined || e.firstSeen < this.opts.until);
   }
 
+  private tmp(): ReportScratch {
+    this.scratch ??= new ReportScratch();
+    return this.scratch;
+  }
+
+  /** Fold one event; false when it is out of range or (dedupe) already counted. */
   add(e: ReportEvent): boolean {
     if (!this.inRange(e)) return false;
-    this.events.push(e);
+    if (this.opts.dedupe && e.id && !this.tmp().firstSighting(e.id)) {
+      this.duplicates++;
+      return false;
+    }
+    this.events++;
+    this.byKind.add(e.kind, e.count);
+    if (e.firstSeen < this.first) this.first = e.firstSeen;
+    if (e.lastSeen > this.last) this.last = e.lastSeen;
+    const fs = fsLabel(e);
+    if (e.kind === 'LOST') {
+      this.lost += e.count;
+      this.lostEvents++;
+      for (const r of e.lostReasons.length ? e.lostReasons : [{ reason: 'unspecified', count: e.count }]) this.lostReason.add(r.reason, r.count);
+      for (const f of e.lostByFilesystem) this.lostFs.add(`${e.host}:${f.device}`, f.count);
+      return true;
+    }
+    if (!ERROR_KINDS.has(e.kind)) return true;
+    this.errors += e.count;
+    this.byHost.add(e.host, e.count);
+    this.tmp().addError(fs, e.firstSeen, e.count);
+    let row = this.fsRows.get(fs);
+    if (!row) {
+      row = { key: fs, host: e.host, fsType: e.fsType, device: e.device, mountPoint: e.mountPoint, count: 0, events: 0, lastSeen: '', lastUs: -Infinity, died: false };
+      this.fsRows.set(fs, row);
+    }
+    row.count += e.count;
+    row.events++;
+    if (e.lastSeen > row.lastUs) row.lastUs = e.lastSeen;
+    if (e.kind === 'DIED') {
+      row.died = true;
+      this.deaths.push({ host: e.host, fs, time: isoUs(e.firstSeen), reason: e.deathReason ?? 'unknown', count: e.count, suppressed: e.suppressed });
+    }
+    if (e.kind === 'SUPPRESSED') return true; // a tally: no errno/subtype/blob of its own
+    this.byErrno.add(e.errnoName ?? (e.errno === null ? 'none' : `E${e.errno}`), e.count);
+    for (const s of e.subtypes.length ? e.subtypes : ['unknown']) this.bySubtype.add(s, e.count);
+    const isXfs = e.fsType === 'xfs' || e.plugin === 'xfs';
+    const isExt4 = e.fsType.startsWith('ext') || e.plugin === 'ext4';
+    if (isExt4) {
+      const fn = blobField(e.blob, BLOB_NAMES.function);
+      if (fn !== null) this.fns.add(String(fn), e.count);
+      const ino = e.inode ?? blobField(e.blob, BLOB_NAMES.inode);
+      if (ino !== null) this.inodes.add(`${fs} inode ${ino}`, e.count);
+    }
+    if (isXfs) {
+      const ag = blobField(e.blob, BLOB_NAMES.ag);
+      if (ag !== null) this.ags.add(`${fs} AG ${ag}`, e.count);
+      const mt = blobField(e.blob, BLOB_NAMES.metadataType);
+      if (mt !== null) this.metas.add(String(mt), e.count);
+    }
     return true;
   }
 
+  /** The model; the builder is done afterwards (its scratch file is gone). */
   build(): ReportModel {
-    const ev = this.events;
-    const byKind = new Counter();
-    const byHost = new Counter();
-    const byErrno = new Counter();
-    const bySubtype = new Counter();
-    const fns = new Counter();
-    const inodes = new Counter();
-    const ags = new Counter();
-    const metas = new Counter();
-    const lostReason = new Counter();
-    const lostFs = new Counter();
-    const fsRows = new Map<string, FsRow>();
-    const deaths: ReportModel['deaths'] = [];
-    let errors = 0;
-    let lost = 0;
-    let lostEvents = 0;
-    let first = Infinity;
-    let last = -Infinity;
-
-    for (const e of ev) {
-      byKind.add(e.kind, e.count);
-      first = Math.min(first, e.firstSeen);
-      last = Math.max(last, e.lastSeen);
-      const fs = fsLabel(e);
-      if (e.kind === 'LOST') {
-        lost += e.count;
-        lostEvents++;
-        for (const r of e.lostReasons.length ? e.lostReasons : [{ reason: 'unspecified', count: e.count }]) lostReason.add(r.reason, r.count);
-        for (const f of e.lostByFilesystem) lostFs.add(`${e.host}:${f.device}`, f.count);
-        continue;
-      }
-      if (!ERROR_KINDS.has(e.kind)) continue;
-      errors += e.count;
-      byHost.add(e.host, e.count);
-      let row = fsRows.get(fs);
-      if (!row) {
-        row = { key: fs, host: e.host, fsType: e.fsType, device: e.device, mountPoint: e.mountPoint, count: 0, events: 0, lastSeen: isoUs(e.lastSeen), died: false };
-        fsRows.set(fs, row);
-      }
-      row.count += e.count;
-      row.events++;
-      if (isoUs(e.lastSeen) > row.lastSeen) row.lastSeen = isoUs(e.lastSeen);
-      if (e.kind === 'DIED') {
-        row.died = true;
-        deaths.push({ host: e.host, fs, time: isoUs(e.firstSeen), reason: e.deathReason ?? 'unknown', count: e.count, suppressed: e.suppressed });
-      }
-      if (e.kind === 'SUPPRESSED') continue; // a tally: no errno/subtype/blob of its own
-      byErrno.add(e.errnoName ?? (e.errno === null ? 'none' : `E${e.errno}`), e.count);
-      for (const s of e.subtypes.length ? e.subtypes : ['unknown']) bySubtype.add(s, e.count);
-      const isXfs = e.fsType === 'xfs' || e.plugin === 'xfs';
-      const isExt4 = e.fsType.startsWith('ext') || e.plugin === 'ext4';
-      if (isExt4) {
-        const fn = blobField(e.blob, BLOB_NAMES.function);
-        if (fn !== null) fns.add(String(fn), e.count);
-        const ino = e.inode ?? blobField(e.blob, BLOB_NAMES.inode);
-        if (ino !== null) inodes.add(`${fs} inode ${ino}`, e.count);
-      }
-      if (isXfs) {
-        const ag = blobField(e.blob, BLOB_NAMES.ag);
-        if (ag !== null) ags.add(`${fs} AG ${ag}`, e.count);
-        const mt = blobField(e.blob, BLOB_NAMES.metadataType);
-        if (mt !== null) metas.add(String(mt), e.count);
-      }
+    try {
+      const filesystems = [...this.fsRows.values()]
+        .map(({ lastUs, ...row }) => ({ ...row, lastSeen: isoUs(lastUs) }))
+        .sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1));
+      const any = this.events > 0;
+      return {
+        version: 1,
+        generatedAt: new Date(this.opts.now?.() ?? Date.now()).toISOString(),
+        range: {
+          since: this.opts.since === undefined ? null : isoUs(this.opts.since),
+          until: this.opts.until === undefined ? null : isoUs(this.opts.until),
+          firstEvent: any ? isoUs(this.first) : null,
+          lastEvent: any ? isoUs(this.last) : null,
+        },
+        inputs: this.inputs,
+        warnings: this.warnings,
+        totals: { events: this.events, errors: this.errors, lost: this.lost, deaths: this.deaths.length, byKind: this.byKind.rows() },
+        byHost: this.byHost.rows(),
+        byFilesystem: filesystems,
+        byErrno: this.byErrno.rows(),
+        bySubtype: this.bySubtype.rows(),
+        ext4: { topFunctions: this.fns.rows(TOP_N), topInodes: this.inodes.rows(TOP_N) },
+        xfs: { topAgs: this.ags.rows(TOP_N), topMetadataTypes: this.metas.rows(TOP_N) },
+        timeline: this.timeline(filesystems.map((f) => f.key)),
+        deaths: [...this.deaths].sort((a, b) => (a.time < b.time ? -1 : 1)),
+        losses: { total: this.lost, events: this.lostEvents, byReason: this.lostReason.rows(), byFilesystem: this.lostFs.rows() },
+        rising: this.rising(this.last),
+      };
+    } finally {
+      this.close();
     }
+  }
 
-    const filesystems = [...fsRows.values()].sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1));
-    return {
-      version: 1,
-      generatedAt: new Date(this.opts.now?.() ?? Date.now()).toISOString(),
-      range: {
-        since: this.opts.since === undefined ? null : isoUs(this.opts.since),
-        until: this.opts.until === undefined ? null : isoUs(this.opts.until),
-        firstEvent: ev.length ? isoUs(first) : null,
-        lastEvent: ev.length ? isoUs(last) : null,
-      },
-      inputs: this.inputs,
-      warnings: this.warnings,
-      totals: { events: ev.length, errors, lost, deaths: deaths.length, byKind: byKind.rows() },
-      byHost: byHost.rows(),
-      byFilesystem: filesystems,
-      byErrno: byErrno.rows(),
-      bySubtype: bySubtype.rows(),
-      ext4: { topFunctions: fns.rows(TOP_N), topInodes: inodes.rows(TOP_N) },
-      xfs: { topAgs: ags.rows(TOP_N), topMetadataTypes: metas.rows(TOP_N) },
-      timeline: this.timeline(filesystems.map((f) => f.key)),
-      deaths: deaths.sort((a, b) => (a.time < b.time ? -1 : 1)),
-      losses: { total: lost, events: lostEvents, byReason: lostReason.rows(), byFilesystem: lostFs.rows() },
-      rising: this.rising(last),
-    };
+  /** Drop the scratch file (build does it; call it when a build is abandoned). */
+  close(): void {
+    this.scratch?.close();
+    this.scratch = null;
   }
 
   /** Errors per hour (per day past a month) by filesystem, attributed to each event's firstSeen. */
   private timeline(order: string[]): ReportModel['timeline'] {
-    const errs = this.events.filter((e) => ERROR_KINDS.has(e.kind));
-    if (!errs.length) return { bucketSec: HOUR_SEC, start: null, buckets: 0, total: [], series: [] };
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const e of errs) {
-      lo = Math.min(lo, e.firstSeen);
-      hi = Math.max(hi, e.firstSeen);
-    }
+    const range = this.scratch?.errorTimeRange() ?? null;
+    if (!range) return { bucketSec: HOUR_SEC, start: null, buckets: 0, total: [], series: [] };
+    const { lo, hi } = range;
     const hours = Math.floor(hi / 3.6e9) - Math.floor(lo / 3.6e9) + 1;
     const bucketSec = hours > MAX_HOURLY_BUCKETS ? 24 * HOUR_SEC : HOUR_SEC;
     const bucketUs = bucketSec * 1e6;
@@ -240,10 +277,9 @@ export class ReportBuilder {
     const buckets = Math.floor((hi - start) / bucketUs) + 1;
     const series = new Map(order.map((k) => [k, new Array<number>(buckets).fill(0)]));
     const total = new Array<number>(buckets).fill(0);
-    for (const e of errs) {
-      const i = Math.floor((e.firstSeen - start) / bucketUs);
-      series.get(fsLabel(e))![i]! += e.count;
-      total[i]! += e.count;
+    for (const { fs, bucket, count } of this.scratch!.errorsPerBucket(start, bucketUs)) {
+      series.get(fs)![bucket]! += count;
+      total[bucket]! += count;
     }
     return { bucketSec, start: isoUs(start), buckets, total, series: [...series].map(([fs, counts]) => ({ fs, counts })) };
   }
@@ -252,21 +288,11 @@ export class ReportBuilder {
     const rule = this.opts.rising ?? DEFAULT_RISING;
     const end = this.opts.until ?? (Number.isFinite(lastEvent) ? lastEvent + 1 : 0);
     const w = rule.windowSec * 1e6;
-    const lastW = new Map<string, number>();
-    const prevW = new Map<string, number>();
-    for (const e of this.events) {
-      if (!ERROR_KINDS.has(e.kind)) continue;
-      const fs = fsLabel(e);
-      const t = e.firstSeen;
-      if (t >= end - w && t < end) lastW.set(fs, (lastW.get(fs) ?? 0) + e.count);
-      else if (t >= end - 2 * w && t < end - w) prevW.set(fs, (prevW.get(fs) ?? 0) + e.count);
-    }
     const filesystems: RisingRow[] = [];
-    for (const [fs, n] of lastW) {
-      const p = prevW.get(fs) ?? 0;
+    for (const { fs, last: n, previous: p } of this.scratch?.windows(end - 2 * w, end - w, end) ?? []) {
       if (n >= rule.minCount && n > rule.ratio * p) filesystems.push({ fs, last: n, previous: p, ratio: p ? Math.round((n / p) * 100) / 100 : null });
     }
-    filesystems.sort((a, b) => b.last - a.last);
+    filesystems.sort((a, b) => b.last - a.last || (a.fs < b.fs ? -1 : 1));
     return { rule, filesystems };
   }
 }

@@ -11,19 +11,24 @@ import type { ReportBuilder } from './report-model';
 
 const PAGE = 5000;
 
-export function addStore(b: ReportBuilder, label: string, log: EventLog, range: { since?: number; until?: number }): void {
+/** `progress(n)`: n more records were read (for a progress indicator). */
+export function addStore(b: ReportBuilder, label: string, log: EventLog, range: { since?: number; until?: number }, progress?: (n: number) => void): void {
   let events = 0;
+  const dupsBefore = b.duplicates;
   for (let from = 1; ; ) {
     const page = log.query({ since: range.since, until: range.until, fromOffset: from, limit: PAGE });
     for (const se of page) if (b.add(fromFsEvent(se.event))) events++;
+    progress?.(page.length);
     if (page.length < PAGE) break;
     from = page[page.length - 1]!.offset + 1;
   }
-  b.inputs.push({ input: label, kind: 'store', events, error: null });
+  b.inputs.push({ input: label, kind: 'store', events, duplicates: b.duplicates - dupsBefore, error: null });
 }
 
-export function addAvroFile(b: ReportBuilder, file: string): void {
+export function addAvroFile(b: ReportBuilder, file: string, progress?: (n: number) => void): void {
   let events = 0;
+  let records = 0;
+  const dupsBefore = b.duplicates;
   let skipped = 0;
   let reader: OcfReader | null = null;
   try {
@@ -32,14 +37,15 @@ export function addAvroFile(b: ReportBuilder, file: string): void {
       const e = fromAvroRecord(rec);
       if (!e) skipped++;
       else if (b.add(e)) events++;
+      if (++records % 1000 === 0) progress?.(1000);
     }
     if (skipped) b.warnings.push(`${file}: ${skipped} record(s) are not fsfault events (no host/kind/fs/firstSeen) and were skipped`);
-    b.inputs.push({ input: file, kind: 'avro', events, error: null });
+    b.inputs.push({ input: file, kind: 'avro', events, duplicates: b.duplicates - dupsBefore, error: null });
   } catch (e) {
     if (!isFsfaultError(e)) throw e;
     const kept = events ? `; the ${events} event(s) before the damage are included` : '';
     b.warnings.push(`${e.message}${kept}`);
-    b.inputs.push({ input: file, kind: 'avro', events, error: e.message });
+    b.inputs.push({ input: file, kind: 'avro', events, duplicates: b.duplicates - dupsBefore, error: e.message });
   } finally {
     reader?.close();
   }

@@ -49,6 +49,12 @@ export interface FsIdentity {
   fsid: string | null;
   uuid: string | null;
   mountPoint: string | null;
+  /**
+   * The kernel's never-reused mount id (statx STATX_MNT_ID_UNIQUE, Linux 6.8+) of the mount the
+   * event was seen through, when known: with the device it tells apart two filesystems that had
+   * neither a uuid nor an fsid (see identityKey). Absent in events of older writers.
+   */
+  mountUid: number | null;
 }
 
 /** Details of a LOST (rescue) event. */

@@ -25,6 +25,7 @@ export function jsonView(e: FsEvent, offset?: number): Record<string, unknown> {
     fsid: e.fs.fsid,
     uuid: e.fs.uuid,
     mountPoint: e.fs.mountPoint,
+    mountUid: e.fs.mountUid ?? null,
     errno: e.errno,
     errnoName: e.errnoName,
     count: e.count,

@@ -10,9 +10,20 @@ export interface MountDiff {
   removed: MountInfo[];
 }
 
+/** How many devices' last filesystems are remembered (oldest forgotten first). */
+export const MAX_KNOWN_DEVICES = 256;
+
 export class MountTable {
   private byMountPoint = new Map<string, MountInfo>();
   private readonly watched = new Set<string>();
+  /**
+   * The last filesystem seen on each device, kept after it is unmounted (and across restarts through
+   * the store: knownJson/restoreKnown), so a kernel-log line that names a device no longer mounted
+   * still gets the identity fsfault knew instead of none.
+   */
+  private readonly known = new Map<string, FsIdentity>();
+  /** Bumped whenever `known` changes, so the pipeline stores it only then. */
+  knownVersion = 0;
 
   /** Replace the table with a fresh read; report what appeared and disappeared (by mount id + device). */
   replace(mounts: readonly MountInfo[]): MountDiff {
@@ -32,6 +43,36 @@ export class MountTable {
 
   add(m: MountInfo): void {
     this.byMountPoint.set(m.mountPoint, m);
+    this.remember(identityOf(m));
+  }
+
+  private remember(fs: FsIdentity): void {
+    if (!fs.device) return;
+    this.known.delete(fs.device); // re-insert: Map order is the forgetting order
+    this.known.set(fs.device, fs);
+    if (this.known.size > MAX_KNOWN_DEVICES) this.known.delete(this.known.keys().next().value!);
+    this.knownVersion++;
+  }
+
+  /** The last filesystem seen on each device, as JSON (a source cursor, stored with the events). */
+  knownJson(): string {
+    return JSON.stringify([...this.known.values()]);
+  }
+
+  /** Restore what knownJson stored; filesystems already seen in this run win. Bad JSON is ignored (it is only a hint). */
+  restoreKnown(json: string | null): void {
+    if (!json) return;
+    let list: unknown;
+    try {
+      list = JSON.parse(json);
+    } catch {
+      return;
+    }
+    if (!Array.isArray(list)) return;
+    const mine = new Map(this.known);
+    this.known.clear();
+    for (const f of list as FsIdentity[]) if (f && typeof f.device === 'string') this.remember(f);
+    for (const f of mine.values()) this.remember(f);
   }
 
   remove(mountPoint: string): MountInfo | undefined {
@@ -68,16 +109,20 @@ export class MountTable {
     return this.byDevice(device)?.geometry ?? undefined;
   }
 
-  /** Identity of a filesystem from what is known about it. */
+  /**
+   * Identity of a filesystem from what is known about it: the mounted filesystem on the device (or
+   * with the fsid); else, for a device no longer mounted, the last filesystem fsfault saw on it; else
+   * only the device (identity unknown).
+   */
   identity(fsType: string, device: string | null, fsid?: string | null): FsIdentity {
     const m = (device ? this.byDevice(device) : undefined) ?? (fsid ? this.byFsid(fsid) : undefined);
-    return {
-      type: m?.fsType ?? fsType,
-      device: m?.device ?? device,
-      majorMinor: m?.majorMinor ?? null,
-      fsid: m?.fsid ?? fsid ?? null,
-      uuid: m?.uuid ?? null,
-      mountPoint: m?.mountPoint ?? null,
-    };
+    if (m) return { ...identityOf(m), fsid: m.fsid ?? fsid ?? null };
+    const last = device && !fsid ? this.known.get(device) : undefined;
+    if (last && (fsType === '*' || last.type === fsType)) return { ...last };
+    return { type: fsType, device, majorMinor: null, fsid: fsid ?? null, uuid: null, mountPoint: null, mountUid: null };
   }
+}
+
+function identityOf(m: MountInfo): FsIdentity {
+  return { type: m.fsType, device: m.device, majorMinor: m.majorMinor, fsid: m.fsid, uuid: m.uuid, mountPoint: m.mountPoint, mountUid: m.uniqueId ?? null };
 }

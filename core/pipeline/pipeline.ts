@@ -46,6 +46,9 @@ export interface LiveState {
   kmsgBootId?: string;
 }
 
+/** Source cursor holding the last filesystem seen on each device (MountTable.knownJson). */
+export const KNOWN_FILESYSTEMS_CURSOR = 'mounts.known';
+
 export class Pipeline {
   readonly stats: PipelineStats = { records: 0, kmsgSeq: null, appended: 0, storeRetries: 0, continued: 0 };
   private consumer: Promise<void> | null = null;
@@ -63,6 +66,8 @@ export class Pipeline {
   private failWaiters: ((e: Error) => void)[] = [];
   /** Source cursors as they were when `pending` was taken: they describe exactly that batch. */
   private pendingCursors: Record<string, string> = {};
+  /** MountTable.knownVersion last put in the source cursors. */
+  private knownWritten = -1;
 
   constructor(
     private readonly sources: readonly Source[],
@@ -85,6 +90,11 @@ export class Pipeline {
    * broker or registry that is down or hanging never delays recording and printing.
    */
   async start(): Promise<void> {
+    // The filesystems the last live run knew, so a kernel-log line about one no longer mounted keeps
+    // its identity. Like the kernel cursors, this describes the live machine: replays neither read
+    // nor write it.
+    if (this.liveAttached) this.mounts.restoreKnown(this.log.sourceCursor(KNOWN_FILESYSTEMS_CURSOR));
+    this.knownWritten = this.mounts.knownVersion;
     for (const p of this.pumps) await p.start();
     this.consumer = this.consume();
     for (const s of this.sources) await s.start((records) => this.ingest(records));
@@ -245,6 +255,10 @@ export class Pipeline {
     if (this.stats.kmsgSeq !== null) {
       cursors['kmsg.seq'] = String(this.stats.kmsgSeq);
       if (this.live.kmsgBootId) cursors['kmsg.boot'] = this.live.kmsgBootId;
+    }
+    if (this.mounts.knownVersion !== this.knownWritten) {
+      cursors[KNOWN_FILESYSTEMS_CURSOR] = this.mounts.knownJson();
+      this.knownWritten = this.mounts.knownVersion;
     }
     return cursors;
   }

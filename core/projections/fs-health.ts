@@ -5,6 +5,7 @@
  * construction, and a test checks it on random logs.
  */
 import { SUBTYPES, type FsEvent, type FsIdentity } from '../model/event';
+import { identityKey, type IdentityFields } from '../model/fs-identity';
 
 export type HealthState = 'healthy' | 'degraded' | 'dead';
 
@@ -68,13 +69,16 @@ export interface HealthProjection {
 export const UNATTRIBUTED_KEY = '*';
 
 /**
- * One line per filesystem as an operator names it: by device first (`loop0`, `sda1`), because the
- * kernel log names devices and a LOST event attributes losses by device; then by the numbers that
- * identify a superblock when the device is unknown. Reusing a device for a new filesystem continues
- * its line, as ras-mc-ctl continues a DIMM's.
+ * One line per filesystem, keyed by what identifies it (core/model/fs-identity.ts: uuid, else fsid,
+ * else device + unique mount id, else `device:<name>` = identity unknown). The device is a label:
+ * an ext4 and an XFS image both mounted on `loop0` one after the other are two lines.
  */
-export function healthKey(fs: FsIdentity): string {
-  return fs.device ?? fs.majorMinor ?? fs.fsid ?? fs.uuid ?? `type:${fs.type}`;
+export function healthKey(fs: IdentityFields): string {
+  return identityKey(fs);
+}
+
+function deviceOnly(device: string): FsIdentity {
+  return { type: '*', device, majorMinor: null, fsid: null, uuid: null, mountPoint: null, mountUid: null };
 }
 
 export function emptyHost(): HostTotals {
@@ -115,14 +119,25 @@ function errnoLabel(e: FsEvent): string {
 function mergeIdentity(into: FsIdentity, from: FsIdentity): void {
   if (from.type !== '*') into.type = from.type;
   for (const k of ['device', 'majorMinor', 'fsid', 'uuid', 'mountPoint'] as const) if (from[k] !== null) into[k] = from[k];
+  if (from.mountUid !== undefined && from.mountUid !== null) into.mountUid = from.mountUid;
+}
+
+/** The state foldEvent reads and writes: per-filesystem rows (loaded lazily by the caller) and host totals. */
+export interface FoldState {
+  get(key: string): FsHealth | undefined;
+  set(h: FsHealth): void;
+  host: HostTotals;
 }
 
 /**
- * Fold one stored event into the projection. `get` returns the current health of a key (or
- * undefined) and lets the caller load it lazily (the SQLite store reads only the rows it touches).
+ * Fold one stored event into the projection: state + (offset, event) → state. `get` returns the
+ * current health of a key (or undefined) and lets the caller load it lazily (the SQLite store reads
+ * only the rows it touches). Offsets are folded in increasing order; an offset at or below the last
+ * one folded is ignored, so delivering an event twice (a re-read, a re-sent batch) counts it once.
  */
-export function foldEvent(p: { get(key: string): FsHealth | undefined; set(h: FsHealth): void; host: HostTotals }, offset: number, e: FsEvent): void {
+export function foldEvent(p: FoldState, offset: number, e: FsEvent): void {
   const host = p.host;
+  if (offset <= host.lastOffset) return;
   host.events++;
   add(host.byKind, e.kind, 1);
   if (host.firstOffset === 0) host.firstOffset = offset;
@@ -134,10 +149,13 @@ export function foldEvent(p: { get(key: string): FsHealth | undefined; set(h: Fs
     const by = e.lost?.byFilesystem ?? [];
     const attributed = by.length ? by : [{ device: e.fs.device ?? UNATTRIBUTED_KEY, count: e.count }];
     for (const { device, count } of attributed) {
-      const single = attributed.length === 1 && device === e.fs.device;
-      const key = device === UNATTRIBUTED_KEY ? UNATTRIBUTED_KEY : device;
-      const h = p.get(key) ?? newHealth(key, single ? e.fs : { type: '*', device: key === UNATTRIBUTED_KEY ? null : key, majorMinor: null, fsid: null, uuid: null, mountPoint: null });
-      if (single) mergeIdentity(h.fs, e.fs);
+      // A loss names a device; it belongs to the event's own filesystem when that is on the device,
+      // else to the device alone (identity unknown): never to whatever else once used that name.
+      const own = device === e.fs.device;
+      const fs = device === UNATTRIBUTED_KEY ? { ...deviceOnly(device), device: null } : own ? e.fs : deviceOnly(device);
+      const key = device === UNATTRIBUTED_KEY ? UNATTRIBUTED_KEY : healthKey(fs);
+      const h = p.get(key) ?? newHealth(key, fs);
+      if (own) mergeIdentity(h.fs, e.fs);
       h.lost += count;
       p.set(h);
     }

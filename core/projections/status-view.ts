@@ -2,10 +2,24 @@
  * `fsfault status`: the health projection, one line per filesystem, readable at a glance, after a
  * line about the store itself and one about connector progress (how far behind each one is).
  */
+import { identityBasis } from '../model/fs-identity';
 import { isoMicros } from '../model/json-view';
 import type { StoreInfo } from '../store/local-store';
 import { sortedHealth, UNATTRIBUTED_KEY, type FsHealth, type HealthProjection } from './fs-health';
 import { printableLines } from '../model/printable';
+
+/** The row's key without the device it already shows: `uuid:…`, `fsid:…`, `mount:<id>`, or `unknown`. */
+function identityColumn(h: FsHealth): string {
+  switch (identityBasis(h.fs)) {
+    case 'uuid':
+    case 'fsid':
+      return h.key;
+    case 'mount':
+      return `mount:${h.fs.mountUid}`;
+    default:
+      return 'unknown';
+  }
+}
 
 const when = (us: number) => isoMicros(us).replace(/\.\d+Z$/, 'Z');
 
@@ -14,7 +28,8 @@ function row(h: FsHealth): string[] {
   const last = h.lastError ? `${when(h.lastError.time)} ${h.lastError.errnoName ?? h.lastError.errno ?? ''}`.trim() : '-';
   const died = h.lastDied ? `${when(h.lastDied.time)} ${h.lastDied.reason}` : '-';
   return [
-    unattributed ? '(unattributed)' : h.key,
+    unattributed ? '(unattributed)' : (h.fs.device ?? h.fs.majorMinor ?? '?'),
+    unattributed ? '-' : identityColumn(h),
     h.fs.type === '*' ? '-' : h.fs.type,
     h.fs.mountPoint ?? '-',
     unattributed ? '-' : h.state, // losses no filesystem could be named for: no state to speak of
@@ -41,7 +56,7 @@ export function statusText(p: HealthProjection, info: StoreInfo): string {
   if (fss.length === 0) {
     lines.push('no filesystem errors recorded');
   } else {
-    lines.push('', ...table([['DEVICE', 'TYPE', 'MOUNT', 'STATE', 'ERRORS', 'LAST ERROR', 'LAST DIED', 'LOST'], ...fss.map(row)]));
+    lines.push('', ...table([['DEVICE', 'IDENTITY', 'TYPE', 'MOUNT', 'STATE', 'ERRORS', 'LAST ERROR', 'LAST DIED', 'LOST'], ...fss.map(row)]));
   }
   return printableLines(`${lines.join('\n')}\n`);
 }

@@ -4,6 +4,7 @@
  * read defensively: a blob without them, or of a plugin that names them differently, just has none.
  */
 import type { FsEvent } from '../model/event';
+import { identityBasis, identityKey } from '../model/fs-identity';
 import type { StoredEvent } from '../store/types';
 import { printableLines } from '../model/printable';
 
@@ -25,8 +26,10 @@ export interface Summary {
   byKind: CountRow[];
 }
 
+/** Rows per filesystem identity (core/model/fs-identity.ts), labelled with the device it was on. */
 function fsLabel(e: FsEvent): string {
-  return `${e.fs.device ?? e.fs.fsid ?? e.fs.majorMinor ?? '?'} (${e.fs.type})`;
+  const id = identityBasis(e.fs) === 'unknown' ? 'identity unknown' : identityKey(e.fs);
+  return `${e.fs.device ?? e.fs.majorMinor ?? '?'} (${e.fs.type}, ${id})`;
 }
 
 /** Code locations a blob names: ext4 reports the kernel function, XFS the allocation group. */

@@ -28,7 +28,7 @@ export class RescueSlot {
     private readonly caps: RescueCaps,
     host: string,
   ) {
-    this.ev = coreEvent('LOST', '', host, { type: UNATTRIBUTED, device: null, majorMinor: null, fsid: null, uuid: null, mountPoint: null });
+    this.ev = coreEvent('LOST', '', host, { type: UNATTRIBUTED, device: null, majorMinor: null, fsid: null, uuid: null, mountPoint: null, mountUid: null });
     this.entry = new Entry(this.ev, null);
   }
 
@@ -55,7 +55,7 @@ export class RescueSlot {
     const single = this.device !== undefined && this.device !== null;
     const fs: FsIdentity = single && this.identity
       ? { ...this.identity }
-      : { type: UNATTRIBUTED, device: single ? this.device! : null, majorMinor: null, fsid: null, uuid: null, mountPoint: null };
+      : { type: UNATTRIBUTED, device: single ? this.device! : null, majorMinor: null, fsid: null, uuid: null, mountPoint: null, mountUid: null };
     const copy: FsEvent = {
       ...ev,
       fs,

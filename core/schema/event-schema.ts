@@ -21,6 +21,7 @@ export const FILESYSTEM_SCHEMA = {
     { name: 'fsid', ...nullable('string') },
     { name: 'uuid', ...nullable('string') },
     { name: 'mountPoint', ...nullable('string') },
+    { name: 'mountUid', ...nullable('long') },
   ],
 };
 

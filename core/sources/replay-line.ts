@@ -43,6 +43,7 @@ function mountInfo(m: unknown, where: string): MountInfo {
     fsid: optStr(o, 'fsid', where),
     uuid: optStr(o, 'uuid', where),
     options: Array.isArray(o.options) ? o.options.map(String) : [],
+    ...(o.uniqueId === undefined || o.uniqueId === null ? {} : { uniqueId: num(o, 'uniqueId', where) }),
     ...(o.geometry === undefined || o.geometry === null ? {} : { geometry: geometryOf(o.geometry, where) }),
   };
 }

@@ -69,6 +69,13 @@ export const MIGRATIONS: readonly string[] = [
   `
   INSERT INTO meta (key, value) VALUES ('store_id', lower(hex(randomblob(16))));
   `,
+  // 3: projection rows are keyed by filesystem identity (uuid, fsid, device + mount id), no longer
+  // by device name. The old rows cannot be re-keyed (they mixed filesystems that shared a device),
+  // so they go, and the writer folds them afresh from the retained log when it opens the store.
+  `
+  DELETE FROM projections;
+  INSERT OR REPLACE INTO meta (key, value) VALUES ('projections_rebuild', 1);
+  `,
 ];
 
 export const STORE_VERSION = MIGRATIONS.length;

@@ -69,7 +69,7 @@ export function retentionLostEvent(host: string, dropped: readonly DroppedRow[],
   }
   const devices = [...byDevice.keys()];
   const single = devices.length === 1 && devices[0] !== '*' ? devices[0]! : null;
-  return coreEvent('LOST', randomUUID(), host, { type: '*', device: single, majorMinor: null, fsid: null, uuid: null, mountPoint: null }, {
+  return coreEvent('LOST', randomUUID(), host, { type: '*', device: single, majorMinor: null, fsid: null, uuid: null, mountPoint: null, mountUid: null }, {
     count: dropped.length,
     firstSeen: Number.isFinite(first) ? first : nowUs,
     lastSeen: last || nowUs,

@@ -110,6 +110,12 @@ export class SqliteStore implements LocalStore {
       throw e;
     }
     this.schemas = new StoredSchemas(this.codec, (fp) => this.schemaText(fp), this.file);
+    if (!this.readOnly && this.projectionsStale()) this.rebuildProjections();
+  }
+
+  /** A migration dropped the projection rows (their keys changed) and nobody has folded them again yet. */
+  private projectionsStale(): boolean {
+    return this.get<{ value: number }>("SELECT value FROM meta WHERE key = 'projections_rebuild'") !== undefined;
   }
 
   /** Check what the file is, bring it to STORE_VERSION, and register the running schema. */
@@ -440,6 +446,7 @@ export class SqliteStore implements LocalStore {
   }
 
   health(): HealthProjection {
+    if (this.projectionsStale()) return this.projectFromLog();
     return this.reading(() => {
       const p = emptyProjection();
       for (const r of this.all<{ name: string; json: string }>('SELECT name, json FROM projections ORDER BY name')) {
@@ -466,6 +473,7 @@ export class SqliteStore implements LocalStore {
       return this.db.immediate(() => {
         const p = this.projectFromLog();
         this.run('DELETE FROM projections');
+        this.run("DELETE FROM meta WHERE key = 'projections_rebuild'");
         this.saveProjection(HOST_ROW, JSON.stringify(p.host));
         for (const h of p.filesystems.values()) this.saveProjection(FS_ROW + h.key, JSON.stringify(h));
         return p;

@@ -33,7 +33,7 @@ function classify(raw: string, ctx = ctxWith(false)): EventDraft<Ext4Blob> | nul
 function asEvent(d: EventDraft<Ext4Blob>): FsEvent<Ext4Blob> {
   return {
     id: 'x', host: 'h', kind: 'ERROR',
-    fs: { type: 'ext4', device: d.device, majorMinor: null, fsid: d.fsid ?? null, uuid: null, mountPoint: null },
+    fs: { type: 'ext4', device: d.device, majorMinor: null, fsid: d.fsid ?? null, uuid: null, mountPoint: null, mountUid: null },
     errno: d.errno, errnoName: null, count: d.count, firstSeen: d.timeUs, lastSeen: d.timeUs, sources: [d.source],
     subtypes: subtypeMask(d.subtypes), inode: d.inode ?? null, handleType: d.handleType ?? null, handle: d.handle ?? null,
     path: d.path ?? null, plugin: 'ext4', blob: d.blob, lost: null, death: null,

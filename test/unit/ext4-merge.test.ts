@@ -24,7 +24,7 @@ function fan(error: number, handleType: number, handle: string, errorCount = 1, 
 function event(d: EventDraft<Ext4Blob> | null): FsEvent<Ext4Blob> {
   assert.ok(d, 'not claimed');
   return {
-    id: 'x', host: 'h', kind: 'ERROR', fs: { type: 'ext4', device: d.device, majorMinor: null, fsid: null, uuid: null, mountPoint: null },
+    id: 'x', host: 'h', kind: 'ERROR', fs: { type: 'ext4', device: d.device, majorMinor: null, fsid: null, uuid: null, mountPoint: null, mountUid: null },
     errno: d.errno, errnoName: null, count: d.count, firstSeen: 1, lastSeen: 1, sources: [d.source], subtypes: subtypeMask(d.subtypes),
     inode: d.inode ?? null, handleType: d.handleType ?? null, handle: d.handle ?? null, path: null, plugin: 'ext4', blob: d.blob, lost: null, death: null,
   };

@@ -58,7 +58,7 @@ describe('kafka wire formats', () => {
     assert.equal(messageKey(e), 'h1/ext4test/uuid:0000-loop0');
     assert.equal(messageKey({ host: 'h1', fs: { ...e.fs, uuid: null, fsid: 'ab' } }), 'h1/ext4test/fsid:ab');
     assert.equal(messageKey({ host: 'h1', fs: { ...e.fs, uuid: null, fsid: null } }), 'h1/ext4test/dev:7:0');
-    assert.equal(messageKey({ host: 'h1', fs: { type: '*', device: null, majorMinor: null, fsid: null, uuid: null, mountPoint: null } }), 'h1/*/-');
+    assert.equal(messageKey({ host: 'h1', fs: { type: '*', device: null, majorMinor: null, fsid: null, uuid: null, mountPoint: null, mountUid: null } }), 'h1/*/-');
   });
 });
 

@@ -77,7 +77,8 @@ describe('metrics endpoint', () => {
       await pipeline.drain();
       const res = await fetch(`http://127.0.0.1:${server.address.port}/metrics`);
       const text = await res.text();
-      const fsl = '{fs="loop0",device="loop0",type="ext4"';
+      // fs is the filesystem's identity (its uuid), device only a label.
+      const fsl = '{fs="uuid:8e4ff473-fbfc-4028-9120-5b5902bbef03",device="loop0",type="ext4"';
       assert.equal(sample(text, 'fsfault_filesystem_state', `${fsl},state="dead"}`), 1, 'the aborted ext4 is dead');
       assert.equal(sample(text, 'fsfault_filesystem_state', `${fsl},state="healthy"}`), 0);
       assert.equal(sample(text, 'fsfault_filesystem_deaths_total', `${fsl}}`), 1);

@@ -26,7 +26,7 @@ describe('health projection', () => {
       makeEvent({ kind: 'ERROR', fs: fsOf('loop1'), errno: 117, count: 1, firstSeen: T + 25, lastSeen: T + 60 }),
     ].map((event, i) => ({ offset: i + 1, event }));
     let p = foldAll(log);
-    let h = p.filesystems.get('loop1')!;
+    let h = p.filesystems.get('device:loop1')!;
     assert.equal(h.state, 'dead');
     assert.equal(h.errors, 3 + 2 + 4 + 1);
     assert.equal(h.suppressed, 1 + 4);
@@ -43,7 +43,7 @@ describe('health projection', () => {
 
     log.push({ offset: 6, event: makeEvent({ kind: 'ERROR', fs: fsOf('loop1'), errno: 5, count: 1, firstSeen: T + 31, lastSeen: T + 31 }) });
     p = foldAll(log);
-    h = p.filesystems.get('loop1')!;
+    h = p.filesystems.get('device:loop1')!;
     assert.equal(h.state, 'degraded', 'an error that began after the death means it was mounted again');
     assert.equal(h.lastDied?.reason, 'journal aborted', 'the last death stays on record');
   });
@@ -54,7 +54,7 @@ describe('health projection', () => {
         offset: 1,
         event: makeEvent({
           kind: 'LOST',
-          fs: { type: '*', device: null, majorMinor: null, fsid: null, uuid: null, mountPoint: null },
+          fs: { type: '*', device: null, majorMinor: null, fsid: null, uuid: null, mountPoint: null, mountUid: null },
           errno: null,
           count: 9,
           plugin: null,
@@ -64,11 +64,46 @@ describe('health projection', () => {
       },
       { offset: 2, event: makeEvent({ fs: fsOf('sda1') }) },
     ]);
-    assert.equal(p.filesystems.get('sda1')!.lost, 5);
-    assert.equal(p.filesystems.get('sda1')!.state, 'degraded');
+    assert.equal(p.filesystems.get('device:sda1')!.lost, 5);
+    assert.equal(p.filesystems.get('device:sda1')!.state, 'degraded');
     assert.equal(p.filesystems.get(UNATTRIBUTED_KEY)!.lost, 4);
     assert.equal(p.host.lost, 9);
-    assert.deepEqual(sortedHealth(p).map((h) => h.key), ['sda1', '*']);
+    assert.deepEqual(sortedHealth(p).map((h) => h.key), ['device:sda1', '*']);
+  });
+
+  it('keys filesystems by identity, not device: two filesystems on loop0 are two lines', () => {
+    const ext4 = { ...fsOf('loop0'), uuid: 'ab5abcd3-6d3b-4d8c-bdcd-24ac2e9010a5', fsid: '7f989716295dab43' };
+    const xfs = { ...fsOf('loop0', 'xfs'), uuid: '2dce5271-6c0b-4414-8bc0-87b5b2a7a955', fsid: '0000070000000000' };
+    const noUuid = { ...fsOf('loop0', 'xfs'), fsid: '0000070000000000' };
+    const mountOnly = { ...fsOf('loop0'), mountUid: 7001 };
+    const p = foldAll(
+      [
+        makeEvent({ kind: 'DIED', fs: ext4, count: 1, firstSeen: T, lastSeen: T, death: { reason: 'journal aborted', suppressed: 0 } }),
+        makeEvent({ kind: 'ERROR', fs: xfs, count: 5, firstSeen: T + 10, lastSeen: T + 10 }),
+        // A loss for the XFS filesystem's device, carried by an event that knows it: its line.
+        makeEvent({ kind: 'LOST', fs: { ...xfs, type: '*' }, errno: null, count: 2, plugin: null, blob: null, lost: { byFilesystem: [{ device: 'loop0', count: 2 }], errnos: [], reasons: [{ reason: 'kmsg-overrun', count: 2 }] } }),
+        // A loss naming only the device: identity unknown, its own line, not the ext4 or XFS one.
+        makeEvent({ kind: 'LOST', fs: { ...fsOf(null), type: '*' }, errno: null, count: 3, plugin: null, blob: null, lost: { byFilesystem: [{ device: 'loop0', count: 3 }], errnos: [], reasons: [{ reason: 'queue-budget', count: 3 }] } }),
+        makeEvent({ kind: 'ERROR', fs: noUuid, count: 1, firstSeen: T + 20, lastSeen: T + 20 }),
+        makeEvent({ kind: 'ERROR', fs: mountOnly, count: 1, firstSeen: T + 30, lastSeen: T + 30 }),
+      ].map((event, i) => ({ offset: i + 1, event })),
+    );
+    const rows = Object.fromEntries([...p.filesystems.values()].map((h) => [h.key, [h.fs.type, h.fs.device, h.state, h.errors, h.lost]]));
+    assert.deepEqual(rows, {
+      'uuid:ab5abcd3-6d3b-4d8c-bdcd-24ac2e9010a5': ['ext4', 'loop0', 'dead', 1, 0],
+      'uuid:2dce5271-6c0b-4414-8bc0-87b5b2a7a955': ['xfs', 'loop0', 'degraded', 5, 2],
+      'device:loop0': ['*', 'loop0', 'healthy', 0, 3],
+      'fsid:0000070000000000': ['xfs', 'loop0', 'degraded', 1, 0],
+      'mount:loop0@7001': ['ext4', 'loop0', 'degraded', 1, 0],
+    });
+  });
+
+  it('folding an offset again (a re-delivered event) changes nothing', () => {
+    const log = [makeEvent({ fs: fsOf('sda1'), count: 2 }), makeEvent({ fs: fsOf('sda1'), count: 3 })].map((event, i) => ({ offset: i + 1, event }));
+    const once = foldAll(log);
+    const twice = foldAll([...log, log[1]!, log[0]!]);
+    assert.deepEqual(twice, once);
+    assert.equal(twice.filesystems.get('device:sda1')!.errors, 5);
   });
 
   it('incremental projection equals the rebuild on random logs (SQLite and memory)', () => {

@@ -44,6 +44,7 @@ const FS: FsIdentity[] = Array.from({ length: FILESYSTEMS }, (_, n) => ({
   fsid: `000000000000000${n}`,
   uuid: null,
   mountPoint: `/mnt/${n}`,
+  mountUid: null,
 }));
 
 function sizeOf(e: FsEvent): number {

@@ -9,7 +9,7 @@ const SIZE = 100;
 const CHARGE = SIZE + QUEUE_EVENT_OVERHEAD_BYTES;
 
 function fs(n: number): FsIdentity {
-  return { type: 'ext4', device: `loop${n}`, majorMinor: `7:${n}`, fsid: `00000000000000${String(n).padStart(2, '0')}`, uuid: null, mountPoint: `/mnt/${n}` };
+  return { type: 'ext4', device: `loop${n}`, majorMinor: `7:${n}`, fsid: `00000000000000${String(n).padStart(2, '0')}`, uuid: null, mountPoint: `/mnt/${n}`, mountUid: null };
 }
 
 interface TestBlob extends Blob {
@@ -58,7 +58,7 @@ function queue(o: Partial<QueueOptions> = {}): EventQueue {
 }
 
 test('fsKey prefers fsid, then major:minor, then device, then type', () => {
-  const f: FsIdentity = { type: 'xfs', device: 'sda1', majorMinor: '8:1', fsid: 'abcd', uuid: null, mountPoint: null };
+  const f: FsIdentity = { type: 'xfs', device: 'sda1', majorMinor: '8:1', fsid: 'abcd', uuid: null, mountPoint: null, mountUid: null };
   assert.equal(fsKey(f), 'abcd');
   assert.equal(fsKey({ ...f, fsid: null }), '8:1');
   assert.equal(fsKey({ ...f, fsid: null, majorMinor: null }), 'sda1');
@@ -165,7 +165,7 @@ test('the rescue slot is reused: copies go out, the slot comes back empty with a
   assert.equal(first!.count, 1);
   assert.deepEqual(first!.fs, fs(0));
   assert.equal(second!.count, 2);
-  assert.deepEqual(second!.fs, { type: '*', device: null, majorMinor: null, fsid: null, uuid: null, mountPoint: null });
+  assert.deepEqual(second!.fs, { type: '*', device: null, majorMinor: null, fsid: null, uuid: null, mountPoint: null, mountUid: null });
   assert.deepEqual(second!.lost!.byFilesystem, [{ device: 'loop1', count: 1 }, { device: 'loop2', count: 1 }]);
   assert.notEqual(first!.lost, second!.lost);
   assert.equal(q.length, 0);
@@ -191,7 +191,7 @@ test('upstream losses feed the same rescue event', () => {
 test('a loss on one device without a known identity names the device', () => {
   const q = queue();
   q.reportLoss({ reason: 'counter-mismatch', count: 3, device: 'sdb1', timeUs: 1 });
-  assert.deepEqual(q.take()[0]!.fs, { type: '*', device: 'sdb1', majorMinor: null, fsid: null, uuid: null, mountPoint: null });
+  assert.deepEqual(q.take()[0]!.fs, { type: '*', device: 'sdb1', majorMinor: null, fsid: null, uuid: null, mountPoint: null, mountUid: null });
 });
 
 test('rescue detail lists are capped: devices overflow into *, reasons into other', () => {

@@ -22,7 +22,7 @@ describe('README stays in sync with the code', () => {
 
   it('documents every JSON event field, kind and subtype', () => {
     const fields = Object.keys(jsonView({
-      id: '', host: '', kind: 'ERROR', fs: { type: '', device: null, majorMinor: null, fsid: null, uuid: null, mountPoint: null },
+      id: '', host: '', kind: 'ERROR', fs: { type: '', device: null, majorMinor: null, fsid: null, uuid: null, mountPoint: null, mountUid: null },
       errno: null, errnoName: null, count: 0, firstSeen: 0, lastSeen: 0, sources: [], subtypes: 0, inode: null,
       handleType: null, handle: null, path: null, plugin: null, blob: null, lost: null, death: null,
     }, 1));

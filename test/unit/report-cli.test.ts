@@ -64,9 +64,13 @@ test('report from the store, from connector files and from an export agree', asy
       assert.deepEqual(r.model[k], fromStore.model[k], k);
     }
   }
-  // Two sources together: a fleet report counts both (here: the same events twice).
+  // Overlapping inputs (an export and the store it came from): every event counts once, and the
+  // report says how many were held twice.
   const both = await reportJson([dir, exported]);
-  assert.equal(both.model.totals.errors, 2 * FLEET.errors);
+  assert.equal(both.model.totals.errors, FLEET.errors);
+  assert.equal(both.model.totals.events, FLEET.events);
+  assert.deepEqual(both.model.inputs.map((i: { events: number; duplicates: number }) => [i.events, i.duplicates]), [[FLEET.events, 0], [0, FLEET.events]]);
+  assert.ok(both.model.warnings.includes(`${FLEET.events} event(s) held by more than one input were counted once`));
 });
 
 test('a truncated or corrupt file is a warning naming file and byte; the other files are reported', async () => {
@@ -97,15 +101,17 @@ test('a truncated or corrupt file is a warning naming file and byte; the other f
 
   const res = await reportJson([dir]);
   assert.equal(res.code, 1);
-  assert.equal(res.model.totals.errors > FLEET.errors, true, 'good file plus the intact blocks of the truncated one');
+  // The truncated file's intact blocks repeat events of the good file: read, and counted once.
+  assert.equal(res.model.totals.errors, FLEET.errors);
   const t = res.model.inputs.find((i: { input: string }) => i.input === truncated);
-  assert.equal(t.events, 10);
+  assert.equal(t.events + t.duplicates, 10);
+  assert.equal(t.duplicates, 10);
   assert.match(t.error, new RegExp(`${truncated.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: corrupt Avro container at byte ${third}: truncated block`));
   const g = res.model.inputs.find((i: { input: string }) => i.input === garbage);
   assert.match(g.error, /garbage\.avro: corrupt Avro container at byte 0: not an Avro object container file/);
   assert.equal(res.model.inputs.find((i: { input: string }) => i.input === good).events, FLEET.events);
   assert.match(res.err, /warning: .*truncated\.avro: corrupt Avro container at byte \d+/);
-  assert.equal(res.model.warnings.length, 2);
+  assert.equal(res.model.warnings.length, 3); // two damaged files, and the duplicates counted once
 });
 
 test('export: jsonl, --fs and --since filters, progress bar only on a terminal', async () => {

@@ -23,7 +23,7 @@ function event(over: Partial<FsEvent> = {}): FsEvent {
     id: 'e1',
     host: 'h',
     kind: 'ERROR',
-    fs: { type: 'examplefs', device: 'sdz1', majorMinor: '8:161', fsid: '00000000deadbeef', uuid: null, mountPoint: '/mnt/ex' },
+    fs: { type: 'examplefs', device: 'sdz1', majorMinor: '8:161', fsid: '00000000deadbeef', uuid: null, mountPoint: '/mnt/ex', mountUid: null },
     errno: 5,
     errnoName: 'EIO',
     count: 3,

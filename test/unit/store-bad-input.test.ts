@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openSqlite } from '../../core/edges/sqlite';
 import { isFsfaultError, type ErrorCode } from '../../core/errors';
+import { STORE_VERSION } from '../../core/store/migrations';
 import { SqliteStore } from '../../core/store/sqlite-store';
 import { storeFile } from '../../core/store/store-layout';
 import { randomEvents, rmTemp, rng, tempStateDir, testCodec } from './store-test-events';
@@ -111,7 +112,7 @@ describe('store bad input', () => {
     db.pragma('user_version = 99');
     db.close();
     const before = sha(file);
-    expectError(() => openWriter(stateDir), 'STORE_TOO_NEW', file, /store version 99; this fsfault reads up to 2/, 'upgrade fsfault');
+    expectError(() => openWriter(stateDir), 'STORE_TOO_NEW', file, new RegExp(`store version 99; this fsfault reads up to ${STORE_VERSION}`), 'upgrade fsfault');
     expectError(() => openReader(stateDir), 'STORE_TOO_NEW', file);
     assert.equal(sha(file), before);
   });

@@ -33,7 +33,7 @@ before(() => {
     makeEvent({ fs: fsOf('sda1', 'xfs'), errno: 117, count: 2, firstSeen: NOW - 20 * MIN, lastSeen: NOW - 10 * MIN, blob: { function: '', line: 0, agno: 3 } }),
     makeEvent({
       kind: 'LOST',
-      fs: { type: '*', device: null, majorMinor: null, fsid: null, uuid: null, mountPoint: null },
+      fs: { type: '*', device: null, majorMinor: null, fsid: null, uuid: null, mountPoint: null, mountUid: null },
       errno: null,
       count: 4,
       firstSeen: NOW - 5 * MIN,
@@ -87,11 +87,11 @@ describe('store commands', () => {
     assert.match(lines[0]!, /h\.fsfault\.db: 5 events \(offsets 1-5\).*lost 4 \(queue-budget 4\)/);
     assert.match(lines[1]!, /connectors: kafka:fs-errors at 3 \(2 behind\)/);
     const header = lines.findIndex((l) => l.startsWith('DEVICE'));
-    assert.match(lines[header]!, /DEVICE\s+TYPE\s+MOUNT\s+STATE\s+ERRORS\s+LAST ERROR\s+LAST DIED\s+LOST/);
-    assert.match(lines[header + 1]!, /^loop0\s+ext4\s+\/mnt\/loop0\s+dead\s+5\s+\S+Z EIO\s+\S+Z journal aborted\s+0$/);
-    assert.match(lines[header + 2]!, /^sda1\s+xfs\s+\/mnt\/sda1\s+degraded\s+2\s+\S+Z EUCLEAN\s+-\s+4$/);
+    assert.match(lines[header]!, /DEVICE\s+IDENTITY\s+TYPE\s+MOUNT\s+STATE\s+ERRORS\s+LAST ERROR\s+LAST DIED\s+LOST/);
+    assert.match(lines[header + 1]!, /^loop0\s+unknown\s+ext4\s+\/mnt\/loop0\s+dead\s+5\s+\S+Z EIO\s+\S+Z journal aborted\s+0$/);
+    assert.match(lines[header + 2]!, /^sda1\s+unknown\s+xfs\s+\/mnt\/sda1\s+degraded\s+2\s+\S+Z EUCLEAN\s+-\s+4$/);
     const json = JSON.parse((await run(['status', '--json'])).out) as { filesystems: { key: string; state: string }[]; store: { headOffset: number } };
-    assert.deepEqual(json.filesystems.map((f) => [f.key, f.state]), [['loop0', 'dead'], ['sda1', 'degraded']]);
+    assert.deepEqual(json.filesystems.map((f) => [f.key, f.state]), [['device:loop0', 'dead'], ['device:sda1', 'degraded']]);
     assert.equal(json.store.headOffset, 5);
     assert.equal((await run(['status', '--rebuild'])).out, out, 'the kept projection equals a fold of the log');
   });
@@ -119,14 +119,14 @@ describe('store commands', () => {
   it('summary: per filesystem, errno, function / AG and kind', async () => {
     const { out } = await run(['summary']);
     assert.match(out, /Filesystem events summary in the retained history \(5 events, offsets 1-5\)/);
-    assert.match(out, /Errors per filesystem:\n\tloop0 \(ext4\): 5 errors in 3 events\n\tsda1 \(xfs\): 2 errors in 1 event\n/);
+    assert.match(out, /Errors per filesystem:\n\tloop0 \(ext4, identity unknown\): 5 errors in 3 events\n\tsda1 \(xfs, identity unknown\): 2 errors in 1 event\n/);
     assert.match(out, /Errors per errno:\n\tEUCLEAN: 5 errors in 2 events\n\tEIO: 2 errors in 2 events\n/);
-    assert.match(out, /\tloop0 \(ext4\) function ext4_lookup: 4 errors in 2 events\n/); // the ERROR and the DIED
-    assert.match(out, /\tsda1 \(xfs\) AG 3: 2 errors in 1 event\n/);
+    assert.match(out, /\tloop0 \(ext4, identity unknown\) function ext4_lookup: 4 errors in 2 events\n/); // the ERROR and the DIED
+    assert.match(out, /\tsda1 \(xfs, identity unknown\) AG 3: 2 errors in 1 event\n/);
     assert.match(out, /Events per kind:\n\tERROR: 6 errors in 3 events\n\tLOST: 4 errors in 1 event\n\tDIED: 1 error in 1 event/);
     const recent = JSON.parse((await run(['summary', '--since', '30m', '--json'])).out) as { events: number; byFilesystem: { key: string }[] };
     assert.equal(recent.events, 2);
-    assert.deepEqual(recent.byFilesystem.map((r) => r.key), ['sda1 (xfs)']);
+    assert.deepEqual(recent.byFilesystem.map((r) => r.key), ['sda1 (xfs, identity unknown)']);
     assert.match((await run(['summary', '--since', '1m'])).out, /No filesystem events since 1m/);
     await rejectsWith(run(['summary', '--since', '3 fortnights']), '--since');
   });

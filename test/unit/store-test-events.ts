@@ -53,7 +53,7 @@ const ERRNOS = [5, 117, 74, 30, 28];
 const FUNCS = ['ext4_lookup', 'ext4_find_entry', 'ext4_journal_check_start', '__ext4_get_inode_loc'];
 
 export function fsOf(device: string | null, type = 'ext4'): FsIdentity {
-  return { type, device, majorMinor: device ? `7:${DEVICES.indexOf(device)}` : null, fsid: null, uuid: null, mountPoint: device ? `/mnt/${device}` : null };
+  return { type, device, majorMinor: device ? `7:${DEVICES.indexOf(device)}` : null, fsid: null, uuid: null, mountPoint: device ? `/mnt/${device}` : null, mountUid: null };
 }
 
 let seq = 0;
@@ -100,7 +100,7 @@ export function randomEvents(r: () => number, n: number, startUs = 1_700_000_000
     const count = 1 + Math.floor(r() * 4);
     const base = makeEvent({
       kind,
-      fs: kind === 'LOST' ? { type: '*', device: null, majorMinor: null, fsid: null, uuid: null, mountPoint: null } : fsOf(device, r() < 0.8 ? 'ext4' : 'xfs'),
+      fs: kind === 'LOST' ? { type: '*', device: null, majorMinor: null, fsid: null, uuid: null, mountPoint: null, mountUid: null } : fsOf(device, r() < 0.8 ? 'ext4' : 'xfs'),
       errno: kind === 'LOST' || kind === 'SUPPRESSED' ? null : errno,
       count,
       // Some errors began well before they were stored (merged in the queue for a while).

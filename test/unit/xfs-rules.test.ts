@@ -14,7 +14,7 @@ import { kmsgRecord } from '../tools/xfs-replay';
 
 function event(blob: Partial<XfsBlob>, errno: number | null = 117): FsEvent<XfsBlob> {
   return {
-    id: '1', host: 'h', kind: 'ERROR', fs: { type: 'xfs', device: 'loop0', majorMinor: null, fsid: null, uuid: null, mountPoint: null },
+    id: '1', host: 'h', kind: 'ERROR', fs: { type: 'xfs', device: 'loop0', majorMinor: null, fsid: null, uuid: null, mountPoint: null, mountUid: null },
     errno, errnoName: null, count: 1, firstSeen: 1, lastSeen: 1, sources: ['kmsg'], subtypes: 1, inode: null, handleType: null, handle: null, path: null,
     plugin: 'xfs', blob: { ...emptyBlob('verifier', 'loop0'), ...blob }, lost: null, death: null,
   };

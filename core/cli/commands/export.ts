@@ -21,6 +21,7 @@ import { timeRange } from '../time-arg';
 import { isCodecName, type CodecName } from '../../avro/codecs';
 import { OcfWriter } from '../../avro/ocf-writer';
 import type { CliIo } from '../io';
+import { progress } from '../progress';
 
 export interface ExportOptions {
   config?: string;
@@ -39,23 +40,13 @@ export interface ExportOptions {
 
 const PAGE = 2000;
 
-/** A one-line progress bar redrawn in place; silent when the stream is not a terminal. */
+/** The export's progress on a terminal (share of the store's offsets read), and its one result line. */
 export function progressBar(err: NodeJS.WritableStream & { isTTY?: boolean }, total: number) {
-  const tty = Boolean(err.isTTY);
-  let lastDraw = 0;
+  const p = progress(err, 'exporting', total);
   return {
-    update(done: number, events: number, force = false) {
-      if (!tty) return;
-      const now = Date.now();
-      if (!force && now - lastDraw < 100) return;
-      lastDraw = now;
-      const frac = total > 0 ? Math.min(1, done / total) : 1;
-      const w = 30;
-      const fill = Math.round(frac * w);
-      err.write(`\rexporting [${'#'.repeat(fill)}${' '.repeat(w - fill)}] ${(frac * 100).toFixed(0).padStart(3)}%  ${events} events`);
-    },
+    update: p.update,
     end(events: number, out: string) {
-      if (tty) err.write('\r\x1b[K');
+      p.clear();
       err.write(`fsfault: exported ${events} events to ${out}\n`);
     },
   };

@@ -14,6 +14,7 @@ import { addAvroFile, addStore } from '../../analytics/report-sources';
 import { classifyInputs, openStoreReadOnly, type StoreRef } from '../../analytics/inputs';
 import { timeRange } from '../time-arg';
 import { warnTo, type CliIo } from '../io';
+import { progress } from '../progress';
 
 export interface ReportOptions {
   config?: string;
@@ -42,7 +43,6 @@ export function buildReport(opts: ReportOptions, io: CliIo, nowMs: number = Date
     if (!(h > 0)) throw new FsfaultError('CLI_BAD_ARGUMENT', `option --rising-window must be a positive number of hours (got '${opts.risingWindow}')`);
     rising = { windowSec: Math.round(h * 3600), ratio: 2, minCount: 10 };
   }
-  const b = new ReportBuilder({ since, until, rising, now: () => nowMs });
   let stores: StoreRef[];
   let avroFiles: string[] = [];
   if (opts.input?.length) ({ stores, avroFiles } = classifyInputs(opts.input));
@@ -50,16 +50,36 @@ export function buildReport(opts: ReportOptions, io: CliIo, nowMs: number = Date
     const config = loadConfig(opts.config, io.env);
     stores = [{ stateDir: opts.stateDir ?? config.stateDir, host: opts.host ?? config.host, file: '' }];
   }
-  for (const ref of stores) {
-    const log = openStoreReadOnly(ref);
-    try {
-      addStore(b, log.file, log, { since, until });
-    } finally {
-      log.close();
+  // Several inputs may hold the same events (an export and the store it came from): count each
+  // event id once. One input holds each event once by construction, so it skips the bookkeeping.
+  const b = new ReportBuilder({ since, until, rising, now: () => nowMs, dedupe: stores.length + avroFiles.length > 1 });
+  const total = stores.length + avroFiles.length;
+  const bar = progress(io.err as NodeJS.WritableStream & { isTTY?: boolean }, 'reading inputs', total);
+  let done = 0;
+  let read = 0;
+  const tick = (n: number) => bar.update(done, (read += n));
+  try {
+    for (const ref of stores) {
+      const log = openStoreReadOnly(ref);
+      try {
+        addStore(b, log.file, log, { since, until }, tick);
+      } finally {
+        log.close();
+      }
+      done++;
     }
+    for (const f of avroFiles) {
+      addAvroFile(b, f, tick);
+      done++;
+    }
+  } catch (e) {
+    b.close();
+    throw e;
+  } finally {
+    bar.clear();
   }
-  for (const f of avroFiles) addAvroFile(b, f);
   const warn = warnTo(io);
+  if (b.duplicates) b.warnings.push(`${b.duplicates} event(s) held by more than one input were counted once`);
   for (const w of b.warnings) warn(`warning: ${w}`);
   return { model: b.build(), damaged: b.inputs.filter((i) => i.error !== null).length };
 }

@@ -8,7 +8,8 @@ import { summarize, summaryText, type Summary } from '../../projections/summary'
 import type { LocalStore } from '../../store/local-store';
 import { scanQuery } from '../../store/replay';
 import { addStoreLocationOptions, withStore, type StoreCommandDeps, type StoreLocationOptions } from '../store-commands';
-import type { EventQuery } from '../../store/types';
+import type { EventQuery, StoredEvent } from '../../store/types';
+import { progress } from '../progress';
 
 export interface SummaryOptions extends StoreLocationOptions {
   since?: string;
@@ -16,13 +17,29 @@ export interface SummaryOptions extends StoreLocationOptions {
   json?: boolean;
 }
 
-export function summaryOf(store: LocalStore, opts: SummaryOptions, nowUs: number = Date.now() * 1000): Summary {
-  const q: EventQuery = { ...timeRange(opts, nowUs) };
-  return summarize(scanQuery(store, q));
+/** Stored events as they are read, reporting the offset reached (for a progress indicator). */
+function* tracked(events: Iterable<StoredEvent>, onOffset: (offset: number, n: number) => void): Generator<StoredEvent> {
+  let n = 0;
+  for (const s of events) {
+    if (++n % 1000 === 0) onOffset(s.offset, n);
+    yield s;
+  }
 }
 
-export function summaryOutput(store: LocalStore, opts: SummaryOptions, nowUs?: number): string {
-  return summaryFormat(summaryOf(store, opts, nowUs), opts);
+/** Counted while the store is read in chunks (scanQuery): memory does not grow with the history. */
+export function summaryOf(store: LocalStore, opts: SummaryOptions, nowUs: number = Date.now() * 1000, err?: NodeJS.WritableStream & { isTTY?: boolean }): Summary {
+  const q: EventQuery = { ...timeRange(opts, nowUs) };
+  if (!err) return summarize(scanQuery(store, q));
+  const bar = progress(err, 'summarising', store.headOffset());
+  try {
+    return summarize(tracked(scanQuery(store, q), (offset, n) => bar.update(offset, n)));
+  } finally {
+    bar.clear();
+  }
+}
+
+export function summaryOutput(store: LocalStore, opts: SummaryOptions, nowUs?: number, err?: NodeJS.WritableStream & { isTTY?: boolean }): string {
+  return summaryFormat(summaryOf(store, opts, nowUs, err), opts);
 }
 
 function summaryFormat(s: Summary, opts: SummaryOptions): string {
@@ -41,7 +58,7 @@ export function register(program: Command, deps: StoreCommandDeps): void {
       .option('--json', 'print the counts as JSON'),
   ).action(async (opts: SummaryOptions) => {
     await withStore(deps, opts, (store) => {
-      const s = summaryOf(store, opts);
+      const s = summaryOf(store, opts, undefined, deps.io.err as NodeJS.WritableStream & { isTTY?: boolean });
       deps.io.out.write(summaryFormat(s, opts));
       if (s.events === 0) deps.io.err.write('fsfault: no stored events match\n');
     });

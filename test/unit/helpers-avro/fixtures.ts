@@ -58,7 +58,7 @@ export function ev(o: EvOpts = {}): FsEvent {
     id: `ev-${++seq}`,
     host: o.host ?? 'host-a',
     kind,
-    fs: { type, device: o.device ?? 'loop0', majorMinor: '7:0', fsid: null, uuid: null, mountPoint: '/mnt/a' },
+    fs: { type, device: o.device ?? 'loop0', majorMinor: '7:0', fsid: null, uuid: null, mountPoint: '/mnt/a', mountUid: null },
     errno: kind === 'LOST' ? null : (o.errno ?? 117),
     errnoName: kind === 'LOST' ? null : (o.errnoName ?? 'EUCLEAN'),
     count: o.count ?? 1,
