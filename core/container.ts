@@ -98,7 +98,7 @@ export function baseContainer(config: Config, opts: { plugins?: readonly FsPlugi
 }
 
 /** The plugin set of a config, validated and sorted by name (what every command runs with). */
-export function resolvePlugins(config: Config): FsPlugin[] {
+export function resolvePlugins(config: Config): readonly FsPlugin[] {
   return baseContainer(config).get<PluginRegistry>(TOKENS.PluginRegistry).all();
 }
 

@@ -54,7 +54,7 @@ export class Classifier {
   }
 
   /** Candidate plugins for a record, in the order they are asked. */
-  private candidates(record: RawRecord): FsPlugin[] {
+  private candidates(record: RawRecord): readonly FsPlugin[] {
     switch (record.source) {
       case 'kmsg':
         return this.registry.all();

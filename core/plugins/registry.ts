@@ -14,6 +14,7 @@ const REQUIRED_FUNCTIONS = ['classify', 'mergeKey', 'merge', 'terminal'] as cons
 export class PluginRegistry {
   private readonly byName = new Map<string, FsPlugin>();
   private readonly byFsType = new Map<string, FsPlugin>();
+  private sorted: FsPlugin[] | null = null;
 
   constructor(plugins: readonly FsPlugin[] = []) {
     for (const p of plugins) this.register(p);
@@ -57,6 +58,7 @@ export class PluginRegistry {
       if (blobFullName(p.blobSchema) === blobName) throw invalid(`blob schema name '${blobName}' is already used by plugin '${p.meta.name}'`);
     }
     this.byName.set(meta.name, plugin);
+    this.sorted = null;
     for (const t of meta.fsTypes) this.byFsType.set(t, plugin);
   }
 
@@ -69,8 +71,10 @@ export class PluginRegistry {
   }
 
   /** Registered plugins, sorted by name (stable order for kmsg classification and schemas). */
-  all(): FsPlugin[] {
-    return [...this.byName.values()].sort((a, b) => (a.meta.name < b.meta.name ? -1 : 1));
+  all(): readonly FsPlugin[] {
+    // Asked for every kernel-log record: sorted once per registration, not per call.
+    this.sorted ??= [...this.byName.values()].sort((a, b) => (a.meta.name < b.meta.name ? -1 : 1));
+    return this.sorted;
   }
 
   fsTypes(): string[] {

@@ -26,19 +26,50 @@ export function mergeKey(e: Readonly<FsEvent<Ext4Blob>>): string {
  * up, and `functions` keeps at most MAX_FUNCTIONS distinct entries: bounded however many merge.
  */
 export function mergeBlob(into: Ext4Blob, from: Readonly<Ext4Blob>): Ext4Blob {
-  const out: Ext4Blob = { ...into };
-  if (out.messageType === 'fanotify' && from.messageType !== 'fanotify') out.messageType = from.messageType;
-  for (const k of Object.keys(from) as (keyof Ext4Blob)[]) {
-    if (k === 'lines' || k === 'fanotifyEvents' || k === 'functions' || k === 'suppressedLines') continue;
-    if (out[k] === null || out[k] === undefined) out[k] = from[k];
-  }
-  out.lines = (into.lines ?? 0) + (from.lines ?? 0);
-  out.fanotifyEvents = (into.fanotifyEvents ?? 0) + (from.fanotifyEvents ?? 0);
-  if (into.suppressedLines !== null || from.suppressedLines !== null) out.suppressedLines = (into.suppressedLines ?? 0) + (from.suppressedLines ?? 0);
-  const fns = [...(into.functions ?? [])];
-  for (const f of from.functions ?? []) if (fns.length < MAX_FUNCTIONS && !fns.includes(f)) fns.push(f);
-  out.functions = fns.length === 0 ? null : fns;
+  // Field by field on one shape (a flood merges millions of times): no key iteration, and the
+  // functions list is copied only when it gains an entry.
+  const out: Ext4Blob = {
+    messageType: into.messageType === 'fanotify' && from.messageType !== 'fanotify' ? from.messageType : (into.messageType ?? from.messageType),
+    function: into.function ?? from.function,
+    line: into.line ?? from.line,
+    inode: into.inode ?? from.inode,
+    block: into.block ?? from.block,
+    lblock: into.lblock ?? from.lblock,
+    group: into.group ?? from.group,
+    comm: into.comm ?? from.comm,
+    pid: into.pid ?? from.pid,
+    path: into.path ?? from.path,
+    message: into.message ?? from.message,
+    generation: into.generation ?? from.generation,
+    journalInode: into.journalInode ?? from.journalInode,
+    shutdownFlags: into.shutdownFlags ?? from.shutdownFlags,
+    sector: into.sector ?? from.sector,
+    operation: into.operation ?? from.operation,
+    suppressedLines: into.suppressedLines !== null || from.suppressedLines !== null ? (into.suppressedLines ?? 0) + (from.suppressedLines ?? 0) : null,
+    reportedErrors: into.reportedErrors ?? from.reportedErrors,
+    errorTime: into.errorTime ?? from.errorTime,
+    level: into.level ?? from.level,
+    seq: into.seq ?? from.seq,
+    lines: (into.lines ?? 0) + (from.lines ?? 0),
+    fanotifyEvents: (into.fanotifyEvents ?? 0) + (from.fanotifyEvents ?? 0),
+    functions: mergeFunctions(into.functions, from.functions),
+  };
   return out;
+}
+
+/** Distinct entries, first MAX_FUNCTIONS; `into`'s own array when nothing new (never mutated). */
+function mergeFunctions(into: readonly string[] | null, from: readonly string[] | null): string[] | null {
+  if (from === null || from.length === 0) return into === null || into.length === 0 ? null : (into as string[]);
+  let out: string[] | null = null;
+  for (const f of from) {
+    const cur = out ?? into ?? [];
+    if (cur.length >= MAX_FUNCTIONS) break;
+    if (cur.includes(f)) continue;
+    out ??= [...(into ?? [])];
+    out.push(f);
+  }
+  const r = out ?? into;
+  return r === null || r.length === 0 ? null : (r as string[]);
 }
 
 /**

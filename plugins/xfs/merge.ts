@@ -56,6 +56,9 @@ export function merge(into: XfsBlob, from: Readonly<XfsBlob>): XfsBlob {
 
 /** Disjoint sorted ranges; adjacent or overlapping ones join; over the cap the closest two join. */
 export function joinRanges(a: readonly XfsRange[], b: readonly XfsRange[]): XfsRange[] {
+  // A flood re-reads the same blocks: when `a` (a merge result, or one classified range) already
+  // covers every range of `b`, it is the answer.
+  if (b.length > 0 && a.length <= RANGE_CAP && b.every((r) => a.some((x) => r.daddr >= x.daddr && r.daddr + r.length <= x.daddr + x.length))) return a as XfsRange[];
   const all = [...a, ...b].map((r) => ({ ...r })).sort((x, y) => x.daddr - y.daddr);
   const out: XfsRange[] = [];
   for (const r of all) {
@@ -88,11 +91,15 @@ export function spanOf(b: XfsBlob): void {
   b.length = end - first.daddr;
 }
 
+/** `a` plus what `b` adds, capped; `a` itself when `b` adds nothing (arrays are never mutated). */
 function unionCapped<T>(a: readonly T[], b: readonly T[], cap: number): T[] {
-  const out = [...a];
+  let out: T[] | null = null;
   for (const x of b) {
-    if (out.length >= cap) break;
-    if (!out.includes(x)) out.push(x);
+    const cur = out ?? a;
+    if (cur.length >= cap) break;
+    if (cur.includes(x)) continue;
+    out ??= [...a];
+    out.push(x);
   }
-  return out;
+  return out ?? (a as T[]);
 }
