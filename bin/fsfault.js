@@ -8,11 +8,13 @@ if (!fs.existsSync(main)) {
   process.stderr.write('fsfault: error [NOT_BUILT]: dist/ is missing; run `npm install` (or `npm run build`) in ' + path.dirname(__dirname) + '\n');
   process.exit(1);
 }
-// A closed pipe (`fsfault report | head`) ends the output, not the program with a stack trace.
+const cli = require(main);
+// A closed pipe ends a listing (`fsfault report | head`: exit 0) without a stack trace; for
+// `watch`, whose stdout is an event stream, it is an error (OUTPUT_CLOSED, exit 1).
 process.stdout.on('error', (e) => {
-  if (e.code === 'EPIPE') process.exit(0);
+  if (e.code === 'EPIPE') process.exit(cli.stdoutClosed(process.stderr));
   throw e;
 });
-require(main).main(process.argv).then((code) => {
+cli.main(process.argv).then((code) => {
   process.exitCode = code;
 });

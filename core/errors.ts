@@ -8,6 +8,9 @@ export const ERROR_CODES = {
   CONFIG_UNREADABLE: 'the configuration file cannot be read or parsed',
   CONFIG_ENV_MISSING: 'a ${ENV} reference names an unset variable',
   CLI_BAD_ARGUMENT: 'a command-line argument is invalid',
+  PATH_UNUSABLE: 'a file or directory fsfault must write cannot be used (not a directory, missing parent, no permission, read-only filesystem)',
+  LISTEN_FAILED: 'the metrics address cannot be listened on (in use, not local, no permission)',
+  OUTPUT_CLOSED: "watch's standard output was closed (EPIPE): the events printed there have no reader",
   // replay / raw input
   REPLAY_BAD_LINE: 'a replay file line is not a valid raw record',
   REPLAY_UNREADABLE: 'a replay file cannot be read',
@@ -54,6 +57,21 @@ export class FsfaultError extends Error {
     this.details = opts.details ?? {};
     this.retriable = opts.retriable ?? false;
   }
+}
+
+/**
+ * errno codes no retry can fix: the path or address itself is wrong, or the reader is gone (EPIPE). They end a start-up, stop a
+ * connector for good and end `--once` with exit 1. Everything else (ENOSPC, EIO, ECONNREFUSED,
+ * ETIMEDOUT …) may pass: it is retried with backoff, each retry logged and counted.
+ */
+export const FATAL_ERRNOS: ReadonlySet<string> = new Set(['ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS', 'EADDRINUSE', 'EADDRNOTAVAIL', 'ENAMETOOLONG', 'ELOOP', 'EPIPE']);
+
+/** Whether retrying can help: a FsfaultError says so itself; an errno in FATAL_ERRNOS never; other errors may. */
+export function isRetriable(e: unknown): boolean {
+  if (e instanceof FsfaultError) return e.retriable && e.code !== 'CONNECTOR_FATAL';
+  const err = e as { code?: unknown; retriable?: unknown } | null;
+  if (err?.retriable === false) return false;
+  return !(typeof err?.code === 'string' && FATAL_ERRNOS.has(err.code));
 }
 
 export function isFsfaultError(e: unknown, code?: ErrorCode): e is FsfaultError {

@@ -1,5 +1,6 @@
 /** Plain-text rendering of the report model, for terminals and e-mail. */
 import type { CountRow, ReportModel } from './report-model';
+import { printableLines } from '../model/printable';
 
 function table(headers: string[], rows: (string | number)[][]): string {
   if (!rows.length) return '  (none)\n';
@@ -55,5 +56,5 @@ export function renderText(m: ReportModel): string {
   h(`Losses (${m.losses.total} in ${m.losses.events} LOST events)`);
   out.push(table(['reason', 'lost'], m.losses.byReason.map((x) => [x.key, x.count])));
   if (m.losses.byFilesystem.length) out.push(table(['filesystem', 'lost'], m.losses.byFilesystem.map((x) => [x.key, x.count])));
-  return out.join('');
+  return printableLines(out.join(''));
 }

@@ -15,3 +15,21 @@ export function warnTo(io: CliIo): (message: string) => void {
   const prefix = io.err === process.stderr && stderrIsJournal(io.env) ? '<4>' : '';
   return (m) => io.err.write(`${prefix}fsfault: ${m}\n`);
 }
+
+/**
+ * Whether standard output carries `watch`'s event stream (the stdout connector). Closing it then
+ * is an error a supervisor must see (OUTPUT_CLOSED, exit 1); for listings (`events | head`) it is
+ * only the end of the output (exit 0).
+ */
+let stdoutCarriesEvents = false;
+
+export function markStdoutCarriesEvents(): void {
+  stdoutCarriesEvents = true;
+}
+
+/** What bin/fsfault.js does on EPIPE from stdout: the exit code, after a line on `err` when it is an error. */
+export function stdoutClosed(err: NodeJS.WritableStream): number {
+  if (!stdoutCarriesEvents) return 0;
+  err.write('fsfault: error [OUTPUT_CLOSED]: standard output was closed (EPIPE) while watch printed events to it; stopping. Run with --no-stdout when nothing reads the events there\n');
+  return 1;
+}

@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { FsfaultError, isFsfaultError } from '../errors';
 import { processIo, type CliIo } from './io';
+export { stdoutClosed } from './io';
 import { COMMANDS } from './commands';
 import { packageVersion } from '../package-info';
 import { stderrIsJournal } from '../log/logger';
@@ -20,12 +21,25 @@ export function createProgram(io: CliIo): Command {
     .configureOutput({
       writeOut: (s) => io.out.write(s),
       writeErr: (s) => io.err.write(s),
-      outputError: (s, write) => write(`fsfault: ${s.replace(/^error: /, 'error [CLI_BAD_ARGUMENT]: ')}`),
-    })
-    .showHelpAfterError('(run with --help for usage)');
+      // One line, as the README promises: the usage hint goes on the error's own line.
+      outputError: (s, write) => write(`fsfault: ${s.trimEnd().replace(/^error: /, 'error [CLI_BAD_ARGUMENT]: ')} (run with --help for usage)\n`),
+    });
+  // An empty value ('--state-dir ""', '--host ""') is never meant: without this check it silently
+  // means "the default" (a replay writing /var/lib/fsfault) or an empty host name in every event.
+  program.hook('preAction', (_program, action) => rejectEmptyValues(action));
   for (const register of COMMANDS) register(program, io);
   for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
   return program;
+}
+
+function rejectEmptyValues(cmd: Command): void {
+  for (const opt of cmd.options) {
+    const v: unknown = cmd.getOptionValue(opt.attributeName());
+    const values = Array.isArray(v) ? v : [v];
+    if (values.some((x) => typeof x === 'string' && x.trim() === '')) {
+      throw new FsfaultError('CLI_BAD_ARGUMENT', `option ${opt.long ?? opt.flags} must not be empty`, { details: { option: opt.long ?? opt.flags } });
+    }
+  }
 }
 
 /** Run the CLI; resolves with the exit code (never throws). */

@@ -53,7 +53,12 @@ export async function startMetricsServer(listen: string, snapshot: () => Metrics
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(new FsfaultError('CLI_BAD_ARGUMENT', `cannot listen for metrics on ${listen}: ${e.code ?? e.message}`, { cause: e })),
+      reject(
+        new FsfaultError('LISTEN_FAILED', `cannot listen for metrics on ${listen}: ${e.code ?? e.message}${e.code === 'EADDRINUSE' ? ' (another process listens there; choose another port)' : ''}`, {
+          cause: e,
+          details: { listen, errno: e.code },
+        }),
+      ),
     );
     server.listen(port, host, () => resolve());
   });

@@ -3,6 +3,7 @@
  * are stable and documented in the README ("Event fields"); add fields, never rename them.
  */
 import { subtypeNames, type FsEvent } from './event';
+import { printable } from './printable';
 
 /** µs since the epoch → ISO 8601 with microseconds, e.g. 2026-11-21T05:40:09.123456Z. */
 export function isoMicros(us: number): string {
@@ -56,5 +57,5 @@ export function textView(e: FsEvent): string {
   let extra = '';
   if (e.kind === 'LOST' && e.lost) extra = ` lost: ${e.lost.reasons.map((r) => `${r.reason}=${r.count}`).join(',')}`;
   if ((e.kind === 'DIED' || e.kind === 'SUPPRESSED') && e.death) extra = ` reason: ${e.death.reason} suppressed=${e.death.suppressed}`;
-  return `${isoMicros(e.lastSeen)} ${e.kind.padEnd(10)} ${fs}${err} count=${e.count} [${e.sources.join('+')}]${what ? ` ${what}` : ''}${extra}`;
+  return printable(`${isoMicros(e.lastSeen)} ${e.kind.padEnd(10)} ${fs}${err} count=${e.count} [${e.sources.join('+')}]${what ? ` ${what}` : ''}${extra}`);
 }

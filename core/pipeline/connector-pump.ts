@@ -7,7 +7,7 @@
  * forever by default) and every retry is counted; a non-retriable error stops this connector only,
  * is reported (stats, /readyz, log), and never advances the cursor past undelivered events.
  */
-import { FsfaultError } from '../errors';
+import { FsfaultError, isRetriable } from '../errors';
 import type { EventLog } from '../store/types';
 import type { Connector, ConnectorContext } from './connector';
 import { backoffDelay, retriesLeft, sleep, type RetryPolicy } from './retry';
@@ -180,9 +180,10 @@ export class ConnectorPump {
         this.stats.retrying = false;
         return r;
       } catch (e) {
-        const err = e as Error & { retriable?: boolean };
-        const fatal = (e instanceof FsfaultError && (e.code === 'CONNECTOR_FATAL' || !e.retriable)) || err.retriable === false;
-        if (fatal || this.abort.signal.aborted) throw e;
+        const err = e as Error;
+        // ENOTDIR, EACCES, EROFS … (core/errors.ts FATAL_ERRNOS) never pass: no retry loop.
+        if (!isRetriable(e)) throw asConnectorFatal(this.connector.name, what, e);
+        if (this.abort.signal.aborted) throw e;
         if (!retriesLeft(attempt - 1, this.opts.retry)) {
           throw new FsfaultError(e instanceof FsfaultError ? e.code : 'CONNECTOR_FATAL', `connector ${this.connector.name}: gave up ${what} after ${attempt - 1} retries (retry.maxRetries): ${err.message}`, { cause: e });
         }
@@ -243,4 +244,13 @@ export class ConnectorPump {
       this.wakeIdle();
     }
   }
+}
+
+/** A non-retriable failure as a typed error naming the connector (a bare ENOTDIR names nothing). */
+function asConnectorFatal(name: string, what: string, e: unknown): unknown {
+  if (e instanceof FsfaultError || !(e instanceof Error)) return e;
+  return new FsfaultError('CONNECTOR_FATAL', `connector ${name}: ${what} failed: ${e.message}`, {
+    cause: e,
+    details: { connector: name, errno: (e as NodeJS.ErrnoException).code },
+  });
 }

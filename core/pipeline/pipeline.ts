@@ -5,7 +5,7 @@
  * one moment merge), source cursors written atomically with the events they produced, and
  * draining for `--once`. Plugin calls are the classifier's; events in the queue are the queue's.
  */
-import { FsfaultError, isFsfaultError } from '../errors';
+import { FsfaultError, isFsfaultError, isRetriable } from '../errors';
 import type { FsEvent, SourceName } from '../model/event';
 import { fsKey } from '../model/fs-key';
 import type { MountInfo, RawRecord } from '../model/raw-record';
@@ -63,6 +63,9 @@ export class Pipeline {
   private live: LiveState = {};
   /** Set by useLiveState: only then are kernel cursors (kmsg seq/boot, counter baselines) stored. */
   private liveAttached = false;
+  /** The error that ended the consumer for good, and who waits for it. */
+  private fatal: Error | null = null;
+  private failWaiters: ((e: Error) => void)[] = [];
   /** Source cursors as they were when `pending` was taken: they describe exactly that batch. */
   private pendingCursors: Record<string, string> = {};
   private rejectedBase = 0;
@@ -197,6 +200,12 @@ export class Pipeline {
         this.stats.appended += this.pending.length;
         this.pending = [];
       } catch (e) {
+        if (!isRetriable(e)) {
+          // A store that cannot come back (closed, damaged, read-only filesystem): retrying would
+          // spin forever. The run ends with this error (watch exits 1); the batch was not stored.
+          this.fail(e);
+          break;
+        }
         // The store refused (disk full with the block policy, I/O error): keep this batch and stop
         // taking, so new events pile up in the bounded queue and then in its rescue slot.
         this.stats.storeRetries++;
@@ -207,6 +216,22 @@ export class Pipeline {
       }
     }
     this.wakeIdle();
+  }
+
+  private fail(e: unknown): void {
+    const err = e instanceof Error ? e : new Error(String(e));
+    this.fatal = isFsfaultError(err) ? err : new FsfaultError('STORE_OPEN_FAILED', `the store failed: ${err.message}`, { cause: err });
+    for (const f of this.failWaiters.splice(0)) f(this.fatal);
+    this.wakeIdle();
+  }
+
+  /**
+   * Resolves with the error that ended the pipeline for good (a store that cannot take appends
+   * any more); never resolves while it runs normally. `watch` races its wait against it.
+   */
+  failed(): Promise<Error> {
+    if (this.fatal) return Promise.resolve(this.fatal);
+    return new Promise((resolve) => this.failWaiters.push(resolve));
   }
 
   /**
@@ -255,12 +280,13 @@ export class Pipeline {
   /** Wait until finite sources are done, the queue is empty, and every connector has caught up. */
   async drain(): Promise<void> {
     await Promise.all(this.sources.map((s) => s.finished()));
-    while (this.queue.length > 0 || this.pending.length > 0) {
+    while ((this.queue.length > 0 || this.pending.length > 0) && !this.fatal) {
       await new Promise<void>((r) => {
         this.idle.push(r);
         setTimeout(r, 50);
       });
     }
+    if (this.fatal) throw this.fatal;
     const head = this.log.headOffset();
     // A connector that stopped with an error does not stop the others from catching up; the
     // caller reports its error afterwards (assertNoConnectorError).
@@ -275,12 +301,13 @@ export class Pipeline {
     await this.consumer;
     // Records that made no event (other kernel lines, quiet counter readings) still moved the
     // cursors: store them so a restart resumes exactly here.
+    let head = 0;
     try {
-      this.log.append([], this.sourceCursors());
+      if (!this.fatal) this.log.append([], this.sourceCursors());
+      head = this.log.headOffset();
     } catch (e) {
       this.opts.warn(`could not store the final source cursors (${isFsfaultError(e) ? e.code : 'error'}): ${(e as Error).message}`);
     }
-    const head = this.log.headOffset();
     for (const p of this.pumps) {
       // The grace timer is cancelled once the connector caught up: a pending timer would keep
       // the process alive for the full 5 s after SIGINT.

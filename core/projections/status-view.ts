@@ -6,6 +6,7 @@ import { identityBasis } from '../model/fs-identity';
 import { isoMicros } from '../model/json-view';
 import type { StoreInfo } from '../store/local-store';
 import { sortedHealth, UNATTRIBUTED_KEY, type FsHealth, type HealthProjection } from './fs-health';
+import { printableLines } from '../model/printable';
 
 /** The row's key without the device it already shows: `uuid:…`, `fsid:…`, `mount:<id>`, or `unknown`. */
 function identityColumn(h: FsHealth): string {
@@ -60,7 +61,7 @@ export function statusText(p: HealthProjection, info: StoreInfo): string {
   } else {
     lines.push('', ...table([['DEVICE', 'IDENTITY', 'TYPE', 'MOUNT', 'STATE', 'ERRORS', 'LAST ERROR', 'LAST DIED', 'LOST'], ...fss.map(row)]));
   }
-  return `${lines.join('\n')}\n`;
+  return printableLines(`${lines.join('\n')}\n`);
 }
 
 export function statusJson(p: HealthProjection, info: StoreInfo): Record<string, unknown> {

@@ -6,6 +6,7 @@
 import type { FsEvent } from '../model/event';
 import { identityBasis, identityKey } from '../model/fs-identity';
 import type { StoredEvent } from '../store/types';
+import { printableLines } from '../model/printable';
 
 export interface CountRow {
   key: string;
@@ -79,5 +80,5 @@ export function summaryText(s: Summary, window: string): string {
   section('Errors per errno', s.byErrno, 'none');
   section('Errors per code location (function / allocation group)', s.byLocation, 'no location reported');
   section('Events per kind', s.byKind, 'none');
-  return `${lines.join('\n')}\n`;
+  return printableLines(`${lines.join('\n')}\n`);
 }

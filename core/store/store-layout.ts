@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FsfaultError } from '../errors';
+import { makeDirs } from '../path-checks';
 
 export const DB_SUFFIX = '.fsfault.db';
 
@@ -28,8 +29,7 @@ export function prepareStateDir(dir: string, writable: boolean): void {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && writable) {
       try {
-        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-        fs.chmodSync(dir, 0o700); // mkdir's mode is filtered by the umask
+        makeDirs(dir, 0o700);
       } catch (e2) {
         throw permissionsOr(e2, `cannot create the state directory ${dir}`, `create it (mkdir -m 700 ${dir}) or choose another --state-dir`);
       }

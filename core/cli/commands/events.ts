@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { FsfaultError } from '../../errors';
 import { EVENT_KINDS, type EventKind } from '../../model/event';
 import { jsonView, textView } from '../../model/json-view';
-import { parseTimeArg } from '../time-arg';
+import { timeRange } from '../time-arg';
 import type { LocalStore } from '../../store/local-store';
 import { scanQuery } from '../../store/replay';
 import { addStoreLocationOptions, withStore, writeLines, type StoreCommandDeps, type StoreLocationOptions } from '../store-commands';
@@ -23,9 +23,7 @@ export interface EventsOptions extends StoreLocationOptions {
 
 /** The query the options describe; bad values are CLI_BAD_ARGUMENT naming the option. */
 export function eventsQuery(opts: EventsOptions, nowUs: number = Date.now() * 1000): EventQuery {
-  const q: EventQuery = {};
-  if (opts.since !== undefined) q.since = parseTimeArg('--since', opts.since, nowUs);
-  if (opts.until !== undefined) q.until = parseTimeArg('--until', opts.until, nowUs);
+  const q: EventQuery = { ...timeRange(opts, nowUs) };
   if (opts.fs !== undefined) q.device = opts.fs.replace(/^\/dev\//, '');
   if (opts.kind !== undefined) {
     const k = opts.kind.toUpperCase();

@@ -5,17 +5,20 @@
  * only when it is a terminal.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import { FsfaultError } from '../../errors';
+import { assertOutputFile, writeError } from '../../path-checks';
 import { jsonView } from '../../model/json-view';
 import { EventCodec } from '../../schema/codec';
 import { schemaFor } from '../../container';
 import type { EventLog } from '../../store/types';
 import { openStoreReadOnly, storeRef } from '../../analytics/inputs';
-import { parseTimeArg } from '../time-arg';
-import { isCodecName } from '../../avro/codecs';
+import { timeRange } from '../time-arg';
+import { isCodecName, type CodecName } from '../../avro/codecs';
 import { OcfWriter } from '../../avro/ocf-writer';
 import type { CliIo } from '../io';
 import { progress } from '../progress';
@@ -55,10 +58,39 @@ export async function exportEvents(log: EventLog, codec: EventCodec, opts: Expor
   if (format !== 'avro' && format !== 'jsonl') throw new FsfaultError('CLI_BAD_ARGUMENT', `option --format must be avro or jsonl (got '${format}')`);
   const codecName = opts.codec ?? 'deflate';
   if (!isCodecName(codecName)) throw new FsfaultError('CLI_BAD_ARGUMENT', `option --codec must be null, deflate or snappy (got '${codecName}')`);
+  if (opts.codec !== undefined && format !== 'avro') throw new FsfaultError('CLI_BAD_ARGUMENT', `option --codec applies to --format avro only (got --format ${format} --codec ${opts.codec})`);
   if (!opts.out) throw new FsfaultError('CLI_BAD_ARGUMENT', 'option --out PATH is required');
-  const since = opts.since === undefined ? undefined : parseTimeArg('--since', opts.since, nowMs);
-  const until = opts.until === undefined ? undefined : parseTimeArg('--until', opts.until, nowMs);
-  const out = opts.out;
+  const range = timeRange(opts, nowMs * 1000);
+  if (opts.out !== '-') {
+    assertOutputFile('--out', opts.out);
+    return writeExport(log, codec, { ...opts, format, codec: codecName }, range, opts.out, io);
+  }
+  // `--out -`: standard output. The export is written to a private temporary file first (the same
+  // code path, complete or nothing) and then copied out.
+  if (format === 'avro' && (io.out as { isTTY?: boolean }).isTTY) {
+    throw new FsfaultError('CLI_BAD_ARGUMENT', '--out - with --format avro would write binary Avro to a terminal; redirect standard output or use --format jsonl');
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsfault-export-'));
+  try {
+    const file = path.join(dir, 'export');
+    const n = await writeExport(log, codec, { ...opts, format, codec: codecName }, range, file, io, 'standard output');
+    await pipeline(fs.createReadStream(file), io.out, { end: false });
+    return n;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function writeExport(
+  log: EventLog,
+  codec: EventCodec,
+  opts: ExportOptions & { format: 'avro' | 'jsonl'; codec: CodecName },
+  { since, until }: { since?: number; until?: number },
+  out: string,
+  io: CliIo,
+  outName = out,
+): Promise<number> {
+  const { format, codec: codecName } = opts;
   const tmp = path.join(path.dirname(out), `.${path.basename(out)}.${process.pid}.tmp`);
   const head = log.headOffset();
   const bar = progressBar(io.err as NodeJS.WritableStream & { isTTY?: boolean }, head);
@@ -90,10 +122,11 @@ export async function exportEvents(log: EventLog, codec: EventCodec, opts: Expor
     if (avro) await avro.abort();
     else if (jsonl !== null) fs.closeSync(jsonl);
     fs.rmSync(tmp, { force: true });
-    throw e;
+    throw writeError('--out', out, e);
   }
   bar.update(head, n, true);
-  bar.end(n, out);
+  bar.end(n, outName);
+  if (n === 0) io.err.write('fsfault: no stored events match (the export is empty)\n');
   return n;
 }
 
@@ -114,9 +147,9 @@ export function register(program: Command, io: CliIo): void {
   program
     .command('export')
     .description('copy stored events to one Avro container file or JSON lines')
-    .requiredOption('--out <path>', 'file to write (replaced atomically when complete)')
+    .requiredOption('--out <path>', 'file to write (replaced atomically when complete); - for standard output')
     .option('--format <fmt>', 'avro or jsonl', 'avro')
-    .option('--codec <codec>', 'Avro block codec: null, deflate or snappy', 'deflate')
+    .option('--codec <codec>', 'Avro block codec: null, deflate or snappy (default deflate; --format avro only)')
     .option('--since <time>', 'events seen at or after: 2025-01-15, 2025-01-15T10:00Z, 24h, 7d, Unix seconds')
     .option('--until <time>', 'events first seen before this time')
     .option('--fs <device>', 'only this filesystem (device short name, e.g. loop0)')

@@ -35,6 +35,9 @@ export interface ReplayPlan {
 export function replayPlan(store: LocalStore, opts: ReplayOptions): ReplayPlan {
   const from = Math.max(1, offsetArg('--from', opts.from));
   const head = store.headOffset();
+  if (opts.end !== undefined && offsetArg('--end', opts.end) < offsetArg('--from', opts.from)) {
+    throw new FsfaultError('CLI_BAD_ARGUMENT', `option --end ${opts.end} is before --from ${opts.from}: the range is empty`, { details: { from: opts.from, end: opts.end } });
+  }
   const end = opts.end === undefined ? head : Math.min(offsetArg('--end', opts.end), head);
   const target = (opts.to ?? 'stdout') as ReplayTarget;
   if (!REPLAY_TARGETS.includes(target)) throw new FsfaultError('CLI_BAD_ARGUMENT', `option --to: '${opts.to}' is not a replay target (one of ${REPLAY_TARGETS.join(', ')})`);

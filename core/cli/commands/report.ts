@@ -8,10 +8,11 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import { FsfaultError } from '../../errors';
+import { assertOutputFile, writeError } from '../../path-checks';
 import { ReportBuilder, renderReport, type ReportFormat, type ReportModel } from '../../analytics';
 import { addAvroFile, addStore } from '../../analytics/report-sources';
 import { classifyInputs, openStoreReadOnly, type StoreRef } from '../../analytics/inputs';
-import { parseTimeArg } from '../time-arg';
+import { timeRange } from '../time-arg';
 import { warnTo, type CliIo } from '../io';
 import { progress } from '../progress';
 
@@ -35,8 +36,7 @@ export interface ReportResult {
 }
 
 export function buildReport(opts: ReportOptions, io: CliIo, nowMs: number = Date.now()): ReportResult {
-  const since = opts.since === undefined ? undefined : parseTimeArg('--since', opts.since, nowMs);
-  const until = opts.until === undefined ? undefined : parseTimeArg('--until', opts.until, nowMs);
+  const { since, until } = timeRange(opts, nowMs * 1000);
   let rising;
   if (opts.risingWindow !== undefined) {
     const h = Number(opts.risingWindow);
@@ -93,15 +93,24 @@ export function parseFormat(v: string | undefined): ReportFormat {
 /** Write next to the target and rename, so a reader never sees half a report. */
 export function writeFileAtomic(file: string, text: string): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw writeError('--out', file, e);
+  }
 }
 
 export async function runReport(opts: ReportOptions, io: CliIo): Promise<number> {
   const format = parseFormat(opts.format);
+  // `--out -` is standard output, like no --out; any other path is checked before the work.
+  const out = opts.out === '-' ? undefined : opts.out;
+  if (out !== undefined) assertOutputFile('--out', out);
   const { model, damaged } = buildReport(opts, io);
+  if (model.totals.events === 0) warnTo(io)('no stored events match');
   const text = renderReport(model, format);
-  if (opts.out) writeFileAtomic(opts.out, text);
+  if (out !== undefined) writeFileAtomic(out, text);
   else io.out.write(text);
   return damaged ? 1 : 0;
 }
@@ -117,7 +126,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--since <time>', 'from this time: 2025-01-15, 2025-01-15T10:00Z, 24h, 7d, Unix seconds')
     .option('--until <time>', 'up to (excluding) this time')
     .option('--format <fmt>', 'text, json or html', 'text')
-    .option('--out <file>', 'write to this file instead of stdout')
+    .option('--out <file>', 'write to this file instead of stdout (- is stdout)')
     .option('--rising-window <hours>', 'window of the rising-error-rate rule (default 6)')
     .action(async (opts: ReportOptions) => {
       const code = await runReport(opts, io);

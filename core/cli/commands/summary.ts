@@ -3,7 +3,7 @@
  * location (ext4 function, XFS allocation group) and kind, like `ras-mc-ctl --summary`.
  */
 import type { Command } from 'commander';
-import { parseTimeArg } from '../time-arg';
+import { timeRange } from '../time-arg';
 import { summarize, summaryText, type Summary } from '../../projections/summary';
 import type { LocalStore } from '../../store/local-store';
 import { scanQuery } from '../../store/replay';
@@ -28,9 +28,7 @@ function* tracked(events: Iterable<StoredEvent>, onOffset: (offset: number, n: n
 
 /** Counted while the store is read in chunks (scanQuery): memory does not grow with the history. */
 export function summaryOf(store: LocalStore, opts: SummaryOptions, nowUs: number = Date.now() * 1000, err?: NodeJS.WritableStream & { isTTY?: boolean }): Summary {
-  const q: EventQuery = {};
-  if (opts.since !== undefined) q.since = parseTimeArg('--since', opts.since, nowUs);
-  if (opts.until !== undefined) q.until = parseTimeArg('--until', opts.until, nowUs);
+  const q: EventQuery = { ...timeRange(opts, nowUs) };
   if (!err) return summarize(scanQuery(store, q));
   const bar = progress(err, 'summarising', store.headOffset());
   try {
@@ -41,7 +39,10 @@ export function summaryOf(store: LocalStore, opts: SummaryOptions, nowUs: number
 }
 
 export function summaryOutput(store: LocalStore, opts: SummaryOptions, nowUs?: number, err?: NodeJS.WritableStream & { isTTY?: boolean }): string {
-  const s = summaryOf(store, opts, nowUs, err);
+  return summaryFormat(summaryOf(store, opts, nowUs, err), opts);
+}
+
+function summaryFormat(s: Summary, opts: SummaryOptions): string {
   if (opts.json) return `${JSON.stringify(s, null, 2)}\n`;
   const window = [opts.since !== undefined ? `since ${opts.since}` : '', opts.until !== undefined ? `until ${opts.until}` : ''].filter(Boolean).join(' ') || 'in the retained history';
   return summaryText(s, window);
@@ -56,6 +57,10 @@ export function register(program: Command, deps: StoreCommandDeps): void {
       .option('--until <time>', 'up to this time (same forms)')
       .option('--json', 'print the counts as JSON'),
   ).action(async (opts: SummaryOptions) => {
-    await withStore(deps, opts, (store) => deps.io.out.write(summaryOutput(store, opts, undefined, deps.io.err as NodeJS.WritableStream & { isTTY?: boolean })));
+    await withStore(deps, opts, (store) => {
+      const s = summaryOf(store, opts, undefined, deps.io.err as NodeJS.WritableStream & { isTTY?: boolean });
+      deps.io.out.write(summaryFormat(s, opts));
+      if (s.events === 0) deps.io.err.write('fsfault: no stored events match\n');
+    });
   });
 }

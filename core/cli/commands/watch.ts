@@ -15,7 +15,9 @@ import { agentPublisherFor } from '../connectors';
 import { agentSnapshotter } from '../agent-snapshot';
 import type { LocalStore } from '../../store/local-store';
 import type { MountTable } from '../../pipeline/mount-table';
-import { startMetricsServer, type MetricsServer } from '../../metrics/server';
+import { parseListen, startMetricsServer, type MetricsServer } from '../../metrics/server';
+import { ensureWritableDir } from '../../path-checks';
+import { sleep } from '../../pipeline/retry';
 import { FsfaultError } from '../../errors';
 import { buildContainer, TOKENS } from '../../container';
 import type { Pipeline } from '../../pipeline/pipeline';
@@ -24,7 +26,7 @@ import { LiveSource } from '../../sources/live-source';
 import { assertLivePrivileges } from '../../sources/live-privileges';
 import { wireLiveSource } from '../live-wiring';
 import { openEventLog } from '../open-log';
-import type { CliIo } from '../io';
+import { markStdoutCarriesEvents, type CliIo } from '../io';
 import { createLogger, stderrIsJournal, LOG_LEVELS, type LogLevel, type Logger } from '../../log/logger';
 import { statusLine } from '../../log/status-line';
 import { serviceNotifier } from '../service-notify';
@@ -103,8 +105,36 @@ export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSign
   }
 }
 
+/**
+ * Everything the arguments name that can be checked without starting anything: a bad address or
+ * path is one line and an exit code here, never a retry loop later (README "Running it").
+ */
+function preflight(config: Config): void {
+  if (config.metrics) parseListen(config.metrics.listen);
+  if (config.avroFiles) ensureWritableDir('the Avro directory (--avro-dir / avroFiles.dir)', config.avroFiles.dir);
+}
+
+/** After a failed start or a fatal error: stop what runs, but never wait forever for it. */
+async function stopAfterFailure(pipeline: Pipeline, warn: (m: string) => void): Promise<void> {
+  const bound = new AbortController();
+  let stopped = false;
+  await Promise.race([
+    pipeline
+      .stop()
+      .catch((e: Error) => warn(`while stopping after an error: ${e.message}`))
+      .finally(() => (stopped = true)),
+    sleep(STOP_AFTER_FAILURE_MS, bound.signal),
+  ]);
+  bound.abort();
+  if (!stopped) warn(`stopping took longer than ${STOP_AFTER_FAILURE_MS / 1000} s after an error; exiting anyway (stored events stay in the store)`);
+}
+
+const STOP_AFTER_FAILURE_MS = 10_000;
+
 async function runPipeline(opts: WatchOptions, config: Config, io: CliIo, logger: Logger, signal?: AbortSignal): Promise<void> {
   const warn = (m: string) => logger.warn(m);
+  preflight(config);
+  if (config.stdout.enabled) markStdoutCarriesEvents();
   // Plugins, probes, sources and connectors all come from the bound modules (core/container.ts).
   // onConnectorFatal 'exit': a connector that stopped for good ends the run (exit 1 below).
   let stopNow: (() => void) | null = null;
@@ -124,44 +154,60 @@ async function runPipeline(opts: WatchOptions, config: Config, io: CliIo, logger
   });
   const live = container.getAll<unknown>(TOKENS.Source, { optional: true }).find((s): s is LiveSource => s instanceof LiveSource) ?? null;
   const pipeline = container.get<Pipeline>(TOKENS.Pipeline);
+  // Opens the store and takes its writer lock (STORE_LOCKED): nothing has started yet.
   const log = container.get<LocalStore>(TOKENS.EventLog);
-  if (live) wireLiveSource(container, live, { warn });
   // Promises alone do not keep node running: without this a stuck drain would end the process
   // silently with exit code 0 instead of hanging visibly.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   let metrics: MetricsServer | null = null;
   let status: NodeJS.Timeout | null = null;
   const service = serviceNotifier(io.env, () => pipeline.ready(), warn);
-  const agent = agentPublisherFor(config, agentSnapshotter(config.host, container.get<MountTable>(TOKENS.MountTable), log), warn);
+  let started = false;
+  let stopping = false;
+  let agent: ReturnType<typeof agentPublisherFor> = null;
   try {
+    if (live) wireLiveSource(container, live, { warn });
+    // Bound before the pipeline starts: a port in use ends the start-up with nothing running.
+    if (config.metrics) metrics = await startMetricsServer(config.metrics.listen, () => pipeline.metrics(), () => pipeline.readiness());
+    agent = agentPublisherFor(config, agentSnapshotter(config.host, container.get<MountTable>(TOKENS.MountTable), log), warn);
+    started = true;
     await pipeline.start();
     agent?.start();
-    if (config.metrics) metrics = await startMetricsServer(config.metrics.listen, () => pipeline.metrics(), () => pipeline.readiness());
     service.ready(opts.replay ? `replaying ${opts.replay}` : `watching ${live?.watched().length ?? 0} filesystems`);
+    // A store that can take no more appends ends the run, whatever it waits for.
+    const failure = pipeline.failed().then((e) => Promise.reject(e));
+    failure.catch(() => undefined);
     const exitAsked = new Promise<void>((r) => {
       stopNow = r;
       if (fatalSeen && config.onConnectorFatal === 'exit') r();
     });
     if (opts.once) {
-      await Promise.race([pipeline.drain(), exitAsked, new Promise<void>((r) => signal?.addEventListener('abort', () => r(), { once: true }))]);
+      await Promise.race([pipeline.drain(), exitAsked, failure, new Promise<void>((r) => signal?.addEventListener('abort', () => r(), { once: true }))]);
     } else {
       if (config.log.statusIntervalSec > 0) {
         status = setInterval(() => logger.info(statusLine(pipeline.metrics(), 'status')), config.log.statusIntervalSec * 1000);
         status.unref();
       }
-      await new Promise<void>((resolve) => {
-        void exitAsked.then(resolve);
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        signal?.addEventListener('abort', stop, { once: true });
-      });
+      await Promise.race([
+        failure,
+        new Promise<void>((resolve) => {
+          void exitAsked.then(resolve);
+          const stop = () => resolve();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+          signal?.addEventListener('abort', stop, { once: true });
+        }),
+      ]);
     }
+    stopping = true;
     service.stopping();
     await pipeline.stop();
     await agent?.stop();
     if (opts.once) logger.info(statusLine(pipeline.metrics(), 'summary'));
     assertNoConnectorError(pipeline);
+  } catch (e) {
+    if (started && !stopping) await stopAfterFailure(pipeline, warn);
+    throw e;
   } finally {
     if (status) clearInterval(status);
     service.close();
