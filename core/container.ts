@@ -55,6 +55,8 @@ export interface ContainerParts {
   out?: Writable;
   stampSource?: SourceName;
   warn?: (message: string) => void;
+  /** Debug diagnostics (e.g. the Kafka client library's own log); absent: dropped. */
+  debug?: (message: string) => void;
   onMount?: (action: 'mounted' | 'unmounted' | 'remounted', device: string) => void;
   /** A connector stopped with a non-retriable error (watch decides whether the agent exits). */
   onConnectorFatal?: (name: string, error: Error) => void;
@@ -177,7 +179,7 @@ export function buildContainer(parts: ContainerParts): Container {
       const codec = ctx.get<EventCodec>(TOKENS.Codec);
       const pumps = connectors.map(
         (k) =>
-          new ConnectorPump(k, log, { schema, codec, host: parts.config.host, warn }, {
+          new ConnectorPump(k, log, { schema, codec, host: parts.config.host, warn, ...(parts.debug ? { debug: parts.debug } : {}) }, {
             batchSize: k.batching?.maxEvents ?? 500,
             lingerMs: k.batching?.lingerMs ?? 0,
             retry: k.retry ?? DEFAULT_RETRY,

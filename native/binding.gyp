@@ -11,6 +11,7 @@
         "src/mounts.cc",
         "src/reader.cc",
         "src/records.cc",
+        "src/sd_notify.cc",
         "src/sys_error.cc",
         "src/watcher.cc",
         "src/xfs_ioctl.cc"

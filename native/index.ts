@@ -64,6 +64,11 @@ export function flockExclusive(fd: number): boolean {
   return callNative(() => loadNative().flockExclusive(fd));
 }
 
+/** One sd_notify(3) datagram (READY=1, WATCHDOG=1 ...) to $NOTIFY_SOCKET's path ('@' = abstract). */
+export function sdNotify(socketPath: string, state: string): void {
+  callNative(() => loadNative().sdNotify(socketPath, state));
+}
+
 export function nameToHandle(p: string): HandleInfo {
   return callNative(() => loadNative().nameToHandle(p));
 }

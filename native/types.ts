@@ -121,6 +121,7 @@ export interface NativeBinding {
   statfsFsid(path: string): string;
   uniqueMountId(path: string): number | null;
   flockExclusive(fd: number): boolean;
+  sdNotify(socketPath: string, state: string): void;
   nameToHandle(path: string): HandleInfo;
   resolveHandle(mountPoint: string, handleType: number, handle: Buffer): { path: string } | { error: string; syscall: string };
   xfsFsGeometry(mountPoint: string): XfsFsGeometry;

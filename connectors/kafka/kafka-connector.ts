@@ -113,6 +113,7 @@ export class KafkaConnector implements Connector {
         sasl: this.config.sasl,
         requestTimeoutMs: this.opts.requestTimeoutMs,
         warn: (m) => ctx.warn(`${this.name}: ${m}`),
+        ...(ctx.debug ? { debug: (m: string) => ctx.debug?.(`${this.name}: ${m}`) } : {}),
       });
       await this.ensureTopic();
       await this.transport.connect();

@@ -190,8 +190,9 @@ export class KafkaTransport implements Transport {
       // kafkajs' own retries are kept short: the connector runs the long, capped backoff itself and
       // re-syncs with the topic after a failure (see kafka-connector.ts).
       retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 },
-      logLevel: opts.warn ? logLevel.ERROR : logLevel.NOTHING,
-      logCreator: () => (entry) => opts.warn?.(`kafkajs ${entry.namespace}: ${entry.log.message}`),
+      // Through fsfault's logger at debug only (TransportOptions.debug): quiet by default.
+      logLevel: opts.debug ? logLevel.INFO : logLevel.NOTHING,
+      logCreator: () => (entry) => opts.debug?.(`kafkajs ${entry.namespace}: ${entry.log.message}`),
     };
     if (opts.tls) {
       cfg.ssl = {

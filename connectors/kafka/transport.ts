@@ -39,6 +39,12 @@ export interface TransportOptions {
   connectionTimeoutMs?: number;
   /** Forward client warnings/errors (stderr); nothing is logged by default. */
   warn?: (message: string) => void;
+  /**
+   * The client library's own log goes here when set (fsfault --log-level debug) instead of to
+   * `warn`: it repeats what the connector's one retry line already says (6 of 7 lines per broker
+   * retry), so it is quiet by default.
+   */
+  debug?: (message: string) => void;
 }
 
 export interface Transport {

@@ -8,6 +8,7 @@ import { FsfaultError, isFsfaultError } from '../errors';
 import { processIo, type CliIo } from './io';
 import { COMMANDS } from './commands';
 import { packageVersion } from '../package-info';
+import { stderrIsJournal } from '../log/logger';
 
 const USAGE_CODES = new Set(['CLI_BAD_ARGUMENT', 'CONFIG_INVALID', 'CONFIG_UNREADABLE', 'CONFIG_ENV_MISSING', 'REPLAY_BAD_LINE', 'REPLAY_UNREADABLE']);
 
@@ -38,11 +39,15 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       // help and version "errors" are successful exits
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
     }
+    // Under systemd the fatal line carries priority 3 (err) so `journalctl -p err` shows it.
+    const prio = io.err === process.stderr && stderrIsJournal(io.env) ? '<3>' : '';
     if (isFsfaultError(e)) {
-      io.err.write(`fsfault: error [${e.code}]: ${e.message}\n`);
+      io.err.write(`${prio}fsfault: error [${e.code}]: ${e.message}\n`);
       return USAGE_CODES.has(e.code) ? 2 : 1;
     }
-    io.err.write(`fsfault: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    const stack = (e as Error)?.stack ?? String(e);
+    // In the journal a multi-line stack would become several entries of default priority.
+    io.err.write(`${prio}fsfault: internal error: ${prio ? stack.replace(/\n/g, '\\n') : stack}\n`);
     return 1;
   }
 }

@@ -64,7 +64,21 @@ export function parseConfigText(text: string, origin: string, env: NodeJS.Proces
   return validateConfig(interpolated, origin);
 }
 
+/** Where a packaged install keeps its configuration; used when present and no file is named. */
+export const DEFAULT_CONFIG_FILE = '/etc/fsfault/config.yaml';
+
+/**
+ * The config file a command uses when none is named: $FSFAULT_CONFIG when set (an empty value means
+ * "none": built-in defaults), else /etc/fsfault/config.yaml when it exists, else none.
+ */
+export function defaultConfigFile(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const named = env.FSFAULT_CONFIG;
+  if (named !== undefined) return named || undefined;
+  return fs.existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined;
+}
+
 export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): Config {
+  file ??= defaultConfigFile(env);
   if (!file) return validateConfig({});
   let text: string;
   try {

@@ -176,6 +176,16 @@ export const Config = z
     onConnectorFatal: z.enum(['continue', 'exit']).default('continue'),
     /** Serve /metrics, /healthz and /readyz on HOST:PORT (e.g. 127.0.0.1:9464). */
     metrics: z.object({ listen: z.string().min(1) }).strict().optional(),
+    /** fsfault's own diagnostics on stderr (the journal under systemd). */
+    log: z
+      .object({
+        level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+        format: z.enum(['text', 'json']).default('text'),
+        /** A one-line status at info level every this many seconds while watching (0: never). */
+        statusIntervalSec: z.number().int().min(0).default(600),
+      })
+      .strict()
+      .default({}),
     fleet: FleetConfig.default({}),
   })
   .strict();

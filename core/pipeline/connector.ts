@@ -17,6 +17,8 @@ export interface ConnectorContext {
   host: string;
   /** Diagnostics to stderr (never to stdout, which may carry events). */
   warn(message: string): void;
+  /** Debug diagnostics (set only when the log level is debug): e.g. a client library's own log. */
+  debug?(message: string): void;
   /**
    * The connector left out `count` events because the destination already had them (resume after
    * a crash or an ambiguous failure): counted in the pump's stats and logged at info.

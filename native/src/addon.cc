@@ -12,6 +12,7 @@
 #include "kmsg.h"
 #include "mounts.h"
 #include "records.h"
+#include "sd_notify.h"
 #include "watcher.h"
 #include "xfs_ioctl.h"
 
@@ -65,6 +66,15 @@ Napi::Value FlockExclusiveJs(const Napi::CallbackInfo& info) {
   const bool locked = TryLockExclusive(info[0].As<Napi::Number>().Int32Value(), &err);
   if (err.err != 0) return Raise(env, err);
   return Napi::Boolean::New(env, locked);
+}
+
+// sdNotify(socketPath, state) -> undefined; throws NATIVE_SYSCALL on failure (see sd_notify.h).
+Napi::Value SdNotifyJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) return TypeError(env, "sdNotify(socketPath: string, state: string)");
+  SysError err;
+  if (!SdNotify(info[0].As<Napi::String>(), info[1].As<Napi::String>(), &err)) return Raise(env, err);
+  return env.Undefined();
 }
 
 // nameToHandle(path) -> { handleType, handleHex, mountId }
@@ -254,6 +264,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("statfsFsid", Napi::Function::New(env, StatfsFsidJs));
   exports.Set("uniqueMountId", Napi::Function::New(env, UniqueMountIdJs));
   exports.Set("flockExclusive", Napi::Function::New(env, FlockExclusiveJs));
+  exports.Set("sdNotify", Napi::Function::New(env, SdNotifyJs));
   exports.Set("nameToHandle", Napi::Function::New(env, NameToHandleJs));
   exports.Set("resolveHandle", Napi::Function::New(env, ResolveHandleJs));
   exports.Set("xfsFsGeometry", Napi::Function::New(env, XfsFsGeometryJs));

@@ -75,6 +75,27 @@ describe('fsfault CLI', () => {
     assert.equal(runCli(['validate', '--replay', example]).code, 0);
   });
 
+  it('validate without a file checks $FSFAULT_CONFIG (the default config) and loads the plugins it names', () => {
+    const good = path.join(tmp, 'default.yaml');
+    fs.writeFileSync(good, `plugins:\n  - ${path.join(repoRoot, 'dist', 'plugins', 'example', 'index.js')}\n`);
+    const ok = runCli(['validate'], { env: { FSFAULT_CONFIG: good } });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, new RegExp(`^${good}: ok \\(.*plugins=`));
+    const badPlugin = path.join(tmp, 'bad-plugin.yaml');
+    fs.writeFileSync(badPlugin, 'plugins:\n  - /nonexistent/fsfault-plugin.js\n');
+    const r = runCli(['validate'], { env: { FSFAULT_CONFIG: badPlugin } });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^fsfault: error \[PLUGIN_INVALID\]: cannot load plugin module '\/nonexistent\/fsfault-plugin.js'/);
+    // watch uses the same default: a bad default config stops it with the config's own error.
+    fs.writeFileSync(badPlugin, 'queue:\n  lingerMs: -5\n');
+    const w = runCli(['watch', '--replay', example, '--once', '--no-store'], { env: { FSFAULT_CONFIG: badPlugin } });
+    assert.equal(w.code, 2);
+    assert.match(w.stderr, /CONFIG_INVALID.*bad-plugin.yaml: key 'queue.lingerMs'/);
+    const none = runCli(['validate'], { env: { FSFAULT_CONFIG: '' } });
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /^fsfault: error \[CLI_BAD_ARGUMENT\]: no config file to validate/);
+  });
+
   it('bad arguments give one clear line and exit 2', () => {
     const r = runCli(['watch', '--bogus']);
     assert.equal(r.code, 2);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -35,8 +36,21 @@ describe('README stays in sync with the code', () => {
     const setup = readme.split('## Set up')[1]!.split('\n## ')[0]!;
     const blocks = [...setup.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!.trim());
     assert.equal(blocks.length, 2, 'two code blocks in "Set up"');
-    assert.match(blocks[0]!, /^npm ci && npx fsfault watch/);
+    assert.equal(blocks[0], 'npm ci && npm start');
     assert.equal(blocks[1], 'npm test');
+  });
+
+  it("the quick start's `npm start` runs the agent at once: no prepare, no node-gyp, no tsc", () => {
+    // The exact README command after `npm ci` (CI runs this on its fresh clone), fed a recording so it ends.
+    const r = spawnSync('npm', ['start', '--', '--replay', path.join(repoRoot, 'examples', 'ext4-trigger.jsonl'), '--once', '--no-store'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /> node bin\/fsfault\.js watch --replay /);
+    assert.match(r.stdout, /ERROR +ext4:loop0 .* EUCLEAN\(117\)/);
+    assert.doesNotMatch(r.stdout + r.stderr, /node-gyp|gyp info|tsc -p/);
   });
 
   it('the configuration example is a valid config', () => {

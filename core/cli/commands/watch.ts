@@ -24,7 +24,10 @@ import { LiveSource } from '../../sources/live-source';
 import { assertLivePrivileges } from '../../sources/live-privileges';
 import { wireLiveSource } from '../live-wiring';
 import { openEventLog } from '../open-log';
-import { warnTo, type CliIo } from '../io';
+import type { CliIo } from '../io';
+import { createLogger, stderrIsJournal, LOG_LEVELS, type LogLevel, type Logger } from '../../log/logger';
+import { statusLine } from '../../log/status-line';
+import { serviceNotifier } from '../service-notify';
 
 export interface WatchOptions {
   config?: string;
@@ -42,6 +45,8 @@ export interface WatchOptions {
   registry?: string[];
   metrics?: string;
   exitOnConnectorError?: boolean;
+  logLevel?: string;
+  logFormat?: string;
 }
 
 export function watchConfig(opts: WatchOptions, io: CliIo): Config {
@@ -55,6 +60,14 @@ export function watchConfig(opts: WatchOptions, io: CliIo): Config {
   if (opts.avroDir) config.avroFiles = AvroFilesConfig.parse({ ...config.avroFiles, dir: opts.avroDir });
   if (opts.metrics) config.metrics = { listen: opts.metrics };
   if (opts.exitOnConnectorError) config.onConnectorFatal = 'exit';
+  if (opts.logLevel !== undefined) {
+    if (!(LOG_LEVELS as readonly string[]).includes(opts.logLevel)) throw new FsfaultError('CLI_BAD_ARGUMENT', `option --log-level must be one of ${LOG_LEVELS.join(', ')} (got '${opts.logLevel}')`);
+    config.log.level = opts.logLevel as LogLevel;
+  }
+  if (opts.logFormat !== undefined) {
+    if (opts.logFormat !== 'text' && opts.logFormat !== 'json') throw new FsfaultError('CLI_BAD_ARGUMENT', `option --log-format must be text or json (got '${opts.logFormat}')`);
+    config.log.format = opts.logFormat;
+  }
   if (opts.kafka || opts.topic || opts.registry) {
     const brokers = opts.kafka ? opts.kafka.split(',').map((b) => b.trim()).filter(Boolean) : config.kafka?.brokers;
     if (!brokers?.length) throw new FsfaultError('CLI_BAD_ARGUMENT', '--topic/--registry need --kafka BROKERS (or kafka.brokers in the config)');
@@ -70,6 +83,12 @@ export function watchConfig(opts: WatchOptions, io: CliIo): Config {
 
 export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSignal): Promise<void> {
   const config = watchConfig(opts, io);
+  const logger = createLogger({
+    level: config.log.level,
+    format: config.log.format,
+    out: io.err,
+    journald: io.err === process.stderr && stderrIsJournal(io.env),
+  });
   if (opts.once && !opts.replay) throw new FsfaultError('CLI_BAD_ARGUMENT', '--once needs --replay FILE (a live kernel has no end)');
   // Before the store is opened: without the capabilities, say so in one line and touch nothing.
   if (!opts.replay) assertLivePrivileges({ kmsg: config.sources.kmsg, fanotify: config.sources.fanotify });
@@ -78,14 +97,14 @@ export async function runWatch(opts: WatchOptions, io: CliIo, signal?: AbortSign
   const tempStateDir = opts.replay && opts.stateDir === undefined && config.store.enabled ? fs.mkdtempSync(path.join(os.tmpdir(), 'fsfault-replay-')) : null;
   if (tempStateDir) config.stateDir = tempStateDir;
   try {
-    await runPipeline(opts, config, io, signal);
+    await runPipeline(opts, config, io, logger, signal);
   } finally {
     if (tempStateDir) fs.rmSync(tempStateDir, { recursive: true, force: true });
   }
 }
 
-async function runPipeline(opts: WatchOptions, config: Config, io: CliIo, signal?: AbortSignal): Promise<void> {
-  const warn = warnTo(io);
+async function runPipeline(opts: WatchOptions, config: Config, io: CliIo, logger: Logger, signal?: AbortSignal): Promise<void> {
+  const warn = (m: string) => logger.warn(m);
   // Plugins, probes, sources and connectors all come from the bound modules (core/container.ts).
   // onConnectorFatal 'exit': a connector that stopped for good ends the run (exit 1 below).
   let stopNow: (() => void) | null = null;
@@ -101,6 +120,7 @@ async function runPipeline(opts: WatchOptions, config: Config, io: CliIo, signal
     out: io.out,
     stampSource: opts.replay ? 'replay' : undefined,
     warn,
+    debug: logger.enabled('debug') ? (m: string) => logger.debug(m) : undefined,
   });
   const live = container.getAll<unknown>(TOKENS.Source, { optional: true }).find((s): s is LiveSource => s instanceof LiveSource) ?? null;
   const pipeline = container.get<Pipeline>(TOKENS.Pipeline);
@@ -110,11 +130,14 @@ async function runPipeline(opts: WatchOptions, config: Config, io: CliIo, signal
   // silently with exit code 0 instead of hanging visibly.
   const keepAlive = setInterval(() => undefined, 1 << 30);
   let metrics: MetricsServer | null = null;
+  let status: NodeJS.Timeout | null = null;
+  const service = serviceNotifier(io.env, () => pipeline.ready(), warn);
   const agent = agentPublisherFor(config, agentSnapshotter(config.host, container.get<MountTable>(TOKENS.MountTable), log), warn);
   try {
     await pipeline.start();
     agent?.start();
     if (config.metrics) metrics = await startMetricsServer(config.metrics.listen, () => pipeline.metrics(), () => pipeline.readiness());
+    service.ready(opts.replay ? `replaying ${opts.replay}` : `watching ${live?.watched().length ?? 0} filesystems`);
     const exitAsked = new Promise<void>((r) => {
       stopNow = r;
       if (fatalSeen && config.onConnectorFatal === 'exit') r();
@@ -122,6 +145,10 @@ async function runPipeline(opts: WatchOptions, config: Config, io: CliIo, signal
     if (opts.once) {
       await Promise.race([pipeline.drain(), exitAsked, new Promise<void>((r) => signal?.addEventListener('abort', () => r(), { once: true }))]);
     } else {
+      if (config.log.statusIntervalSec > 0) {
+        status = setInterval(() => logger.info(statusLine(pipeline.metrics(), 'status')), config.log.statusIntervalSec * 1000);
+        status.unref();
+      }
       await new Promise<void>((resolve) => {
         void exitAsked.then(resolve);
         const stop = () => resolve();
@@ -130,10 +157,14 @@ async function runPipeline(opts: WatchOptions, config: Config, io: CliIo, signal
         signal?.addEventListener('abort', stop, { once: true });
       });
     }
+    service.stopping();
     await pipeline.stop();
     await agent?.stop();
+    if (opts.once) logger.info(statusLine(pipeline.metrics(), 'summary'));
     assertNoConnectorError(pipeline);
   } finally {
+    if (status) clearInterval(status);
+    service.close();
     await agent?.close();
     await metrics?.close();
     clearInterval(keepAlive);
@@ -158,6 +189,8 @@ export function register(program: Command, io: CliIo): void {
     .option('--registry <url>', 'Confluent schema registry URL (repeatable for fail-over)', (v: string, acc: string[] = []) => [...acc, v])
     .option('--metrics <host:port>', 'serve Prometheus /metrics, /healthz and /readyz there (e.g. 127.0.0.1:9464)')
     .option('--exit-on-connector-error', 'exit (status 1) as soon as a connector stops with a non-retriable error (default: keep recording, /readyz reports it)')
+    .option('--log-level <level>', 'error, warn, info (default) or debug; config log.level')
+    .option('--log-format <format>', 'text (default) or json; config log.format')
     .option('--no-store', 'do not keep events in the local store (memory only)')
     .option('--no-stdout', 'do not print events')
     .action(async (opts: WatchOptions) => {
