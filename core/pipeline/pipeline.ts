@@ -10,6 +10,7 @@ import type { FsEvent, SourceName } from '../model/event';
 import { fsKey } from '../model/fs-key';
 import type { MountInfo, RawRecord } from '../model/raw-record';
 import { HealthDiff } from './health-diff';
+import { KERNEL_REPORT_LOST, kernelLostReport } from './kernel-lost-reports';
 import type { MetricsSnapshot } from '../metrics/exposition';
 import { KMSG_REJECTED_CURSOR, type LiveSourceCounters, type PipelineStats } from './pipeline-stats';
 import type { EventQueue } from '../queue/event-queue';
@@ -125,6 +126,12 @@ export class Pipeline {
           continue;
         case 'kmsg': {
           this.stats.kmsgSeq = r.seq;
+          const lost = kernelLostReport(r);
+          if (lost !== null) {
+            // The kernel dropped an error report (Linux 7.0 fserror pool empty): a kernel-side loss.
+            this.queue.reportLoss({ reason: KERNEL_REPORT_LOST, count: lost.count, device: lost.device, timeUs: r.readAtUs, fs: lost.device ? this.mounts.identity('*', lost.device) : null });
+            continue;
+          }
           const c = this.classifier.continuation(r);
           if (c !== null) {
             // Only the queue changes an event it holds; one already taken keeps what it had.
