@@ -46,6 +46,7 @@ export class FleetMember {
   private stateCount = 0;
   private readonly lag = new Map<number, bigint>();
   private undecodable = 0;
+  private lagAt = 0;
   private stateWrites = 0;
   private applied = 0;
   private skipped = 0;
@@ -158,7 +159,9 @@ export class FleetMember {
 
   /** Lag of the owned partitions from the broker's watermarks and the group's committed offsets. */
   async refreshLag(): Promise<void> {
-    if (!this.consumer || this.assigned.length === 0) return;
+    // At most every 2 s: each refresh costs two admin round trips, and /metrics may be scraped often.
+    if (!this.consumer || this.assigned.length === 0 || Date.now() - this.lagAt < 2000) return;
+    this.lagAt = Date.now();
     const [marks, committed] = await Promise.all([this.transport.watermarks(this.opts.eventsTopic), this.consumer.committed(this.opts.eventsTopic)]);
     for (const p of this.assigned) {
       const m = marks.find((x) => x.partition === p);
