@@ -6,12 +6,13 @@
 import { Command, CommanderError } from 'commander';
 import { FsfaultError, isFsfaultError } from '../errors';
 import { processIo, type CliIo } from './io';
-import { COMMANDS } from './commands';
+import { commandsFor } from './commands';
 import { packageVersion } from '../package-info';
 
 const USAGE_CODES = new Set(['CLI_BAD_ARGUMENT', 'CONFIG_INVALID', 'CONFIG_UNREADABLE', 'CONFIG_ENV_MISSING', 'REPLAY_BAD_LINE', 'REPLAY_UNREADABLE']);
 
-export function createProgram(io: CliIo): Command {
+/** The program with the commands `args` (the words after `fsfault`) need; see commandsFor. */
+export async function createProgram(io: CliIo, args: readonly string[] = []): Promise<Command> {
   const program = new Command('fsfault')
     .description('Turns Linux filesystem errors into a reliable stream of events.')
     .version(packageVersion())
@@ -22,15 +23,16 @@ export function createProgram(io: CliIo): Command {
       outputError: (s, write) => write(`fsfault: ${s.replace(/^error: /, 'error [CLI_BAD_ARGUMENT]: ')}`),
     })
     .showHelpAfterError('(run with --help for usage)');
-  for (const register of COMMANDS) register(program, io);
+  const registers = await Promise.all(commandsFor(args).map((c) => c.load()));
+  for (const register of registers) register(program, io);
   for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
   return program;
 }
 
 /** Run the CLI; resolves with the exit code (never throws). */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const program = createProgram(io);
   try {
+    const program = await createProgram(io, argv.slice(2));
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
