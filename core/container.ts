@@ -16,8 +16,7 @@ import { PluginRegistry } from './plugins/registry';
 import { composeSchema, type ComposedSchema } from './schema/compose';
 import { EventCodec } from './schema/codec';
 import { EventQueue } from './queue/event-queue';
-import type { QueueHooks } from './queue/queue-types';
-import type { FsEvent } from './model/event';
+import { queueHooks } from './plugins/queue-hooks';
 import { MountTable } from './pipeline/mount-table';
 import { Classifier } from './pipeline/classifier';
 import { ConnectorPump } from './pipeline/connector-pump';
@@ -37,6 +36,7 @@ import { builtinPluginModules } from '../plugins';
 import { builtinConnectorModules } from '../connectors/modules';
 
 export { TOKENS };
+export { queueHooks };
 
 export interface ContainerParts {
   config: Config;
@@ -139,21 +139,6 @@ export function connectorNamed(name: string, config: Config, out: Writable, c: C
   const k = f.fromConfig(config, { out });
   if (!k) throw new FsfaultError('CLI_BAD_ARGUMENT', `the config does not set up the ${name} connector (--config FILE)`);
   return k;
-}
-
-/** The queue's plugin callbacks: each event goes to the plugin named by `event.plugin`. */
-export function queueHooks(registry: PluginRegistry): QueueHooks {
-  const plugin = (e: FsEvent) => (e.plugin === null ? undefined : registry.get(e.plugin));
-  return {
-    mergeKey: (e) => plugin(e)?.mergeKey(e) ?? null,
-    // A throwing merge is counted by the queue, which then keeps the event unmerged.
-    merge: (into, from) => {
-      const p = plugin(into);
-      if (!p || into.blob === null || from.blob === null) return into.blob ?? from.blob ?? {};
-      return p.merge(into.blob, from.blob);
-    },
-    terminal: (e) => plugin(e)?.terminal(e) ?? null,
-  };
 }
 
 /** The container with every part bound; nothing is constructed until asked for. */
