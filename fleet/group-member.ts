@@ -18,9 +18,6 @@ import { encodeState, stateKey, type FleetStateRecord } from './state-record';
 import type { AvroValues } from './avro-values';
 import type { TopicView } from './topic-view';
 
-/** Header with the producing store's permanent identity (written by the events connector when it has one). */
-export const H_STORE_ID = 'fsfault.store.id';
-
 export interface MemberOptions {
   group: string;
   eventsTopic: string;
@@ -129,8 +126,8 @@ export class FleetMember {
         this.warn(`events partition ${b.partition} offset ${m.offset}: cannot decode: ${(e as Error).message}`);
         continue;
       }
-      const sid = m.headers[H_STORE_ID];
-      const meta: EventMeta = { host: h.host, storeOffset: h.storeOffset, storeId: sid === undefined ? null : sid.toString() };
+      // Store id + offset (headers the events connector writes) order a host's events.
+      const meta: EventMeta = { host: h.host, storeOffset: h.storeOffset, storeId: h.storeId };
       fold.apply(event, meta);
     }
     this.applied += fold.applied - before.applied;

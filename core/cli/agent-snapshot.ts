@@ -18,7 +18,7 @@ export function fsfaultVersion(): string {
   return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
-export function agentSnapshotter(host: string, mounts: MountTable, log: Pick<LocalStore, 'health'>, storeId: () => string | null = () => null): () => AgentBody {
+export function agentSnapshotter(host: string, mounts: MountTable, log: Pick<LocalStore, 'health' | 'storeId'>): () => AgentBody {
   const startTime = Date.now() * 1000;
   const version = fsfaultVersion();
   const kernel = os.release();
@@ -32,6 +32,6 @@ export function agentSnapshotter(host: string, mounts: MountTable, log: Pick<Loc
         return { identity, mode: mounts.fanotifyWatched(m.device) ? 'fanotify+kmsg' : 'kmsg', state: h?.state ?? 'healthy', errors: h?.errors ?? 0, lost: h?.lost ?? 0 };
       })
       .sort((a, b) => (a.identity.mountPoint! < b.identity.mountPoint! ? -1 : 1));
-    return { host, version, kernel, storeId: storeId(), startTime, filesystems, lost: p.host.lost, lostByReason: p.host.lostByReason, events: p.host.events };
+    return { host, version, kernel, storeId: log.storeId(), startTime, filesystems, lost: p.host.lost, lostByReason: p.host.lostByReason, events: p.host.events };
   };
 }

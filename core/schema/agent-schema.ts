@@ -48,6 +48,7 @@ export const AGENT_SCHEMA = {
                   optString('fsid', 'statfs fsid, 16 hex digits'),
                   optString('uuid', 'filesystem uuid'),
                   optString('mountPoint', 'mount point'),
+                  { name: 'mountUid', type: ['null', 'long'], default: null, doc: "the kernel's never-reused mount id, when known" },
                 ],
               },
             },
@@ -66,7 +67,7 @@ export const AGENT_SCHEMA = {
 } as const;
 
 export interface AgentFilesystem {
-  identity: { type: string; device: string | null; majorMinor: string | null; fsid: string | null; uuid: string | null; mountPoint: string | null };
+  identity: { type: string; device: string | null; majorMinor: string | null; fsid: string | null; uuid: string | null; mountPoint: string | null; mountUid: number | null };
   mode: string;
   state: HealthState;
   errors: number;

@@ -137,7 +137,7 @@ function agent(host: string, over: Partial<AgentRecord> = {}): AgentRecord {
     heartbeatTime: 1_700_000_010_000_000,
     intervalMs: 1000,
     stoppedTime: null,
-    filesystems: [{ identity: { type: 'xfs', device: 'sdb1', majorMinor: '8:17', fsid: null, uuid: 'u-1', mountPoint: '/data' }, mode: 'fanotify+kmsg', state: 'healthy', errors: 0, lost: 0 }],
+    filesystems: [{ identity: { type: 'xfs', device: 'sdb1', majorMinor: '8:17', fsid: null, uuid: 'u-1', mountPoint: '/data', mountUid: null }, mode: 'fanotify+kmsg', state: 'healthy', errors: 0, lost: 0 }],
     lost: 0,
     lostByReason: {},
     events: 0,
