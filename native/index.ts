@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { FsfaultError } from '../core/errors';
 import type { MountInfo } from '../core/model/raw-record';
 import { diskUuids, parseMountInfo, sysBlockDeviceName } from './mount-table';
-import { callNative } from './native-error';
+import { callNative, fromNativeError } from './native-error';
 import type { BatchHandler, HandleInfo, NativeBinding, ResolvedHandle, Watcher, WatcherOptions, XfsAgGeometry, XfsFsGeometry, XfsInodeHealth } from './types';
 import { createWatcherWith } from './watcher';
 
@@ -17,7 +17,12 @@ export { parseKmsgRecord } from './kmsg-parse';
 /** dist/native/index.js → repository root. */
 const repoRoot = path.resolve(__dirname, '..', '..');
 
+/**
+ * FSFAULT_NATIVE_ADDON (an explicit .node file) comes first: scripts/native-sanitize.sh runs the
+ * tests against an ASan/UBSan build of the addon that way.
+ */
 export const DEFAULT_ADDON_PATHS: readonly string[] = [
+  ...(process.env.FSFAULT_NATIVE_ADDON ? [path.resolve(process.env.FSFAULT_NATIVE_ADDON)] : []),
   path.join(repoRoot, 'native', 'build', 'Release', 'fsfault_native.node'),
   path.join(repoRoot, 'native', 'build', 'Debug', 'fsfault_native.node'),
 ];
@@ -65,16 +70,49 @@ export function nameToHandle(p: string): HandleInfo {
 
 /** Resolve a fanotify FID to a path; an errno name when the kernel cannot (ESTALE: inode gone or corrupt). */
 export function resolveHandle(mountPoint: string, handleType: number, handleHex: string): ResolvedHandle {
+  checkHandle(handleType, handleHex);
+  // FILEID_INVALID with no bytes is the superblock-level "no inode" handle: nothing to open.
+  if (handleType === 255 && handleHex === '') return { error: 'EMPTY_HANDLE' };
+  const r = loadNative().resolveHandle(mountPoint, handleType, Buffer.from(handleHex, 'hex'));
+  return 'path' in r ? { path: r.path } : { error: r.error };
+}
+
+function checkHandle(handleType: number, handleHex: string): void {
   if (!Number.isInteger(handleType) || handleType < -2147483648 || handleType > 2147483647) {
     throw new FsfaultError('NATIVE_SYSCALL', `resolveHandle: handleType must be a 32-bit integer (got ${handleType})`, { details: { errno: 'EINVAL', syscall: 'open_by_handle_at' } });
   }
   if (!/^(?:[0-9a-fA-F]{2}){0,128}$/.test(handleHex)) {
     throw new FsfaultError('NATIVE_SYSCALL', `resolveHandle: handle must be at most 128 bytes of hex (got '${handleHex}')`, { details: { errno: 'EINVAL', syscall: 'open_by_handle_at' } });
   }
-  // FILEID_INVALID with no bytes is the superblock-level "no inode" handle: nothing to open.
+}
+
+/**
+ * resolveHandle on the libuv thread pool: open_by_handle_at reads the inode, which on a failing
+ * disk can take seconds. Callers bound how many run at once (core/sources/async-limiter.ts).
+ */
+export async function resolveHandleAsync(mountPoint: string, handleType: number, handleHex: string): Promise<ResolvedHandle> {
+  checkHandle(handleType, handleHex);
   if (handleType === 255 && handleHex === '') return { error: 'EMPTY_HANDLE' };
-  const r = loadNative().resolveHandle(mountPoint, handleType, Buffer.from(handleHex, 'hex'));
+  const r = await loadNative().resolveHandleAsync(mountPoint, handleType, Buffer.from(handleHex, 'hex'));
   return 'path' in r ? { path: r.path } : { error: r.error };
+}
+
+/** xfsFsGeometry on the libuv thread pool (the ioctl can wait for the disk). */
+export async function xfsFsGeometryAsync(mountPoint: string): Promise<XfsFsGeometry> {
+  try {
+    return await loadNative().xfsFsGeometryAsync(mountPoint);
+  } catch (e) {
+    throw fromNativeError(e);
+  }
+}
+
+/** xfsAgGeometry on the libuv thread pool. */
+export async function xfsAgGeometryAsync(mountPoint: string, agno: number): Promise<XfsAgGeometry> {
+  try {
+    return await loadNative().xfsAgGeometryAsync(mountPoint, agno);
+  } catch (e) {
+    throw fromNativeError(e);
+  }
 }
 
 export function xfsFsGeometry(mountPoint: string): XfsFsGeometry {

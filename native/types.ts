@@ -126,6 +126,9 @@ export interface NativeBinding {
   xfsFsGeometry(mountPoint: string): XfsFsGeometry;
   xfsAgGeometry(mountPoint: string, agno: number): XfsAgGeometry;
   xfsBulkstatHealth(mountPoint: string, ino: number): XfsInodeHealth;
+  resolveHandleAsync(mountPoint: string, handleType: number, handle: Buffer): Promise<{ path: string } | { error: string; syscall: string }>;
+  xfsFsGeometryAsync(mountPoint: string): Promise<XfsFsGeometry>;
+  xfsAgGeometryAsync(mountPoint: string, agno: number): Promise<XfsAgGeometry>;
   parseKmsgForTest(raw: string): KmsgRecord | null;
   parseFanotifyForTest(buf: Buffer): RawRecord[];
   Watcher: new (

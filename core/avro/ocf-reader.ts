@@ -4,6 +4,7 @@
  * starts, never as a crash or a silent short read. Synchronous and block-at-a-time: the CLI
  * commands that use it (report, tests) read files one after another and never hold a whole file.
  */
+import { isUtf8 } from 'node:buffer';
 import * as fs from 'node:fs';
 import { FsfaultError } from '../errors';
 import { parseAvroSchema, type AvroResolver, type AvroType } from '../edges/avro';
@@ -11,6 +12,7 @@ import { decodeAt } from '../edges/avro-container';
 import { decodeLong } from './binary';
 import { blockCodec, isCodecName, type CodecName } from './codecs';
 import { MAGIC, SYNC_SIZE } from './ocf-format';
+import { BadString, compileUtf8Check } from './utf8-check';
 
 /** Upper bounds that keep a damaged length field from exhausting memory. */
 const MAX_HEADER_BYTES = 16 * 1024 * 1024;
@@ -29,6 +31,8 @@ export interface OcfHeader {
 export interface OcfBlock {
   /** Byte offset of the block's first byte (its record count). */
   offset: number;
+  /** Byte offset of the block's (compressed) data in the file. */
+  dataOffset: number;
   count: number;
   /** Decompressed record bytes. */
   data: Buffer;
@@ -94,7 +98,7 @@ export class OcfReader {
       } catch (e) {
         throw corrupt(this.file, start, `${this.header.codec} block does not decompress: ${(e as Error).message}`, e);
       }
-      yield { offset: start, count: c.value, data };
+      yield { offset: start, dataOffset: pos, count: c.value, data };
       pos += s.value + SYNC_SIZE;
     }
   }
@@ -106,16 +110,30 @@ export class OcfReader {
   *records(readerType?: AvroType): Generator<unknown> {
     const type = readerType ?? this.header.type;
     const resolver: AvroResolver | undefined = readerType ? readerType.createResolver(this.header.type) : undefined;
+    const strict = this.utf8Check();
     for (const b of this.blocks()) {
       let p = 0;
       for (let i = 0; i < b.count; i++) {
         const r = decodeAt(type, b.data, p, resolver);
         if (!r.ok) throw corrupt(this.file, b.offset, `record ${i + 1} of ${b.count} in the block: ${r.reason}`);
+        try {
+          strict?.(b.data, p);
+        } catch (e) {
+          if (!(e instanceof BadString)) throw e;
+          // null codec: the block's bytes are the file's, so the exact file offset is known.
+          const at = this.header.codec === 'null' ? b.dataOffset + e.at : b.offset;
+          throw corrupt(this.file, at, `record ${i + 1} of ${b.count} in the block: ${e.message}`);
+        }
         p = r.end;
         yield r.value;
       }
       if (p !== b.data.length) throw corrupt(this.file, b.offset, `block holds ${b.data.length - p} bytes after its ${b.count} records`);
     }
+  }
+
+  /** The strict-UTF-8 walk of the writer schema (utf8-check.ts), compiled once per file. */
+  private utf8Check(): ((buf: Buffer, pos: number) => number) | null {
+    return compileUtf8Check(JSON.parse(this.header.schemaText));
   }
 
   private read(pos: number, n: number): Buffer {
@@ -139,8 +157,10 @@ export class OcfReader {
     if (head.length < MAGIC.length || !head.subarray(0, MAGIC.length).equals(MAGIC)) {
       throw corrupt(f, 0, 'not an Avro object container file (bad magic)');
     }
+    // A length field that points past the end: the damage is where the file ends (found by fuzzing:
+    // the offset named a byte the file does not have).
     const short = (at: number) =>
-      corrupt(f, at, head.length < this.size ? `header larger than ${MAX_HEADER_BYTES} bytes` : 'truncated header');
+      corrupt(f, Math.min(at, head.length), head.length < this.size ? `header larger than ${MAX_HEADER_BYTES} bytes` : 'truncated header');
     const meta = new Map<string, Buffer>();
     let p = MAGIC.length;
     for (;;) {
@@ -174,6 +194,7 @@ export class OcfReader {
     if (!isCodecName(codecName)) throw corrupt(f, 0, `unsupported codec '${codecName}' (fsfault reads null, deflate, snappy)`);
     const schemaBuf = meta.get('avro.schema');
     if (!schemaBuf) throw corrupt(f, 0, 'header has no avro.schema');
+    if (!isUtf8(schemaBuf)) throw corrupt(f, 0, 'avro.schema is not valid UTF-8');
     const schemaText = schemaBuf.toString('utf8');
     let type: AvroType;
     try {

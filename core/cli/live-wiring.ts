@@ -41,6 +41,6 @@ export function wireLiveSource(c: Resolver, source: LiveSource, opts: { warn(mes
   const boot = bootId();
   source.resumeFrom(log, boot);
   source.onSelfInflicted((m, n) => counters.excuse(m.fsType, m.device, n));
-  pipeline.useLiveState({ counters, kmsgBootId: boot });
+  pipeline.useLiveState({ counters, kmsgBootId: boot, sourceCounters: () => source.counters() });
   return { pipeline, log, counters };
 }

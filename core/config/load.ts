@@ -43,11 +43,25 @@ export function validateConfig(raw: unknown, origin = 'config'): Config {
 export function parseConfigText(text: string, origin: string, env: NodeJS.ProcessEnv = process.env): Config {
   let raw: unknown;
   try {
-    raw = YAML.parse(text);
+    // parseDocument, not parse: YAML.parse prints warnings (an unknown !tag or %directive) as
+    // multi-line process warnings and goes on; a config with one is refused in one line instead
+    // (found by fuzzing).
+    const doc = YAML.parseDocument(text, { prettyErrors: false, logLevel: 'error' });
+    const problem = doc.errors[0] ?? doc.warnings[0];
+    if (problem) throw problem;
+    raw = doc.toJS();
   } catch (e) {
     throw new FsfaultError('CONFIG_UNREADABLE', `${origin}: not valid YAML: ${(e as Error).message.split('\n')[0]}`, { cause: e });
   }
-  return validateConfig(interpolate(raw ?? {}, env), origin);
+  let interpolated: unknown;
+  try {
+    interpolated = interpolate(raw ?? {}, env);
+  } catch (e) {
+    // Name the file like every other config error does (found by fuzzing).
+    if (e instanceof FsfaultError) throw new FsfaultError(e.code, `${origin}: ${e.message}`, { details: e.details, cause: e });
+    throw e;
+  }
+  return validateConfig(interpolated, origin);
 }
 
 export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): Config {

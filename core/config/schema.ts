@@ -43,6 +43,11 @@ export const SourcesConfig = z
     mountPoints: z.array(z.string().min(1)).optional(),
     counters: z.object({ enabled: z.boolean().default(true), intervalMs: ms.default(10_000) }).strict().default({}),
     health: z.object({ enabled: z.boolean().default(true), intervalMs: ms.default(10_000) }).strict().default({}),
+    /**
+     * How long an event waits for its file's path (open_by_handle_at) and a probe for its ioctls
+     * before going on without (a failing disk can take seconds per read).
+     */
+    lookupTimeoutMs: z.number().int().min(1).max(600_000).default(2000),
   })
   .strict();
 

@@ -6,7 +6,7 @@
  * through core/edges/prometheus.ts together with the process defaults and fsfault_build_info.
  */
 import type { QueueCounters } from '../queue/queue-counters';
-import type { PipelineStats } from '../pipeline/pipeline-stats';
+import type { LiveSourceCounters, PipelineStats } from '../pipeline/pipeline-stats';
 import type { PumpStats } from '../pipeline/connector-pump';
 import type { ClassifierCounters } from '../pipeline/classifier';
 import type { HealthProjection } from '../projections/fs-health';
@@ -31,6 +31,8 @@ export interface MetricsSnapshot {
   health: HealthProjection | null;
   /** 1 while the pipeline runs and no connector stopped with an error. */
   ready: boolean;
+  /** The live source's counters; null when no live source runs (replay). */
+  source: LiveSourceCounters | null;
 }
 
 function family(name: string, type: 'counter' | 'gauge', help: string, samples: MetricSample[], labelNames: string[] = []): MetricFamily {
@@ -71,8 +73,15 @@ export function pipelineFamilies(m: MetricsSnapshot): MetricFamily[] {
 }
 
 /** Families of the sources themselves (records rejected by a parser, marks, overruns ...). */
-export function sourceFamilies(_m: MetricsSnapshot): MetricFamily[] {
-  return [];
+export function sourceFamilies(m: MetricsSnapshot): MetricFamily[] {
+  const s = m.source;
+  if (!s) return [];
+  return [
+    family('fsfault_kmsg_rejected_records_total', 'counter', 'Kernel-log records written by user processes (facility != 0), rejected: a rising count is someone writing to /dev/kmsg.', [{ value: s.kmsgRejected }]),
+    family('fsfault_path_resolve_timeouts_total', 'counter', 'fanotify handle -> path lookups that did not finish in time (the event went on with pathError TIMEOUT).', [{ value: s.resolveTimeouts }]),
+    family('fsfault_path_resolve_refused_total', 'counter', 'Handle lookups not started because too many were waiting (the event went on with pathError BUSY).', [{ value: s.resolveRefused }]),
+    family('fsfault_probe_timeouts_total', 'counter', 'Filesystem health probes (XFS ioctls) that did not finish in time.', [{ value: s.probeTimeouts }]),
+  ];
 }
 
 export function connectorFamilies(m: MetricsSnapshot): MetricFamily[] {

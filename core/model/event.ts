@@ -98,6 +98,13 @@ export interface FsEvent<B extends Blob = Blob> {
   handleType: number | null;
   handle: string | null;
   path: string | null;
+  /**
+   * Why `path` is null although the event names an inode: 'TIMEOUT' (the disk did not answer the
+   * lookup in time), 'BUSY' (too many lookups waiting), an errno name ('ESTALE': inode gone or
+   * unreadable), 'NOT_MOUNTED'. Absent (= null) when there was nothing to look up or it worked;
+   * in Avro and JSON it is null then.
+   */
+  pathError?: string | null;
   /** Name of the plugin that classified it, null for core-made events (LOST). */
   plugin: string | null;
   blob: B | null;
@@ -149,5 +156,7 @@ export interface EventDraft<B extends Blob = Blob> {
   handleType?: number | null;
   handle?: string | null;
   path?: string | null;
+  /** Why the record's handle has no path (FanotifyRecord.pathError): the event's `pathError`. */
+  pathError?: string | null;
   blob: B;
 }

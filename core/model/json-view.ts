@@ -36,6 +36,7 @@ export function jsonView(e: FsEvent, offset?: number): Record<string, unknown> {
     handleType: e.handleType,
     handle: e.handle,
     path: e.path,
+    pathError: e.pathError ?? null,
     plugin: e.plugin,
     blob: e.blob,
     lost: e.lost,

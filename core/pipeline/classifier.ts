@@ -152,6 +152,7 @@ export class Classifier {
       handleType: d.handleType ?? null,
       handle: d.handle ?? null,
       path: d.path ?? null,
+      ...(!d.path && d.pathError ? { pathError: d.pathError } : {}),
       plugin: plugin.meta.name,
       blob: d.blob,
       lost: null,

@@ -10,3 +10,18 @@ export interface PipelineStats {
   /** Kernel-log records folded into the previous report as continuation lines. */
   continued: number;
 }
+
+/** Counters of the live source that the metrics endpoint and `status` show. */
+export interface LiveSourceCounters {
+  /** Kernel-log records a user process wrote (facility != 0), rejected by the reader. */
+  kmsgRejected: number;
+  /** Handle → path lookups that did not finish in time (the event went on without a path). */
+  resolveTimeouts: number;
+  /** Lookups refused because too many were already waiting. */
+  resolveRefused: number;
+  /** Filesystem probes (XFS health ioctls) that did not finish in time. */
+  probeTimeouts: number;
+}
+
+/** Source cursor holding the kernel-log records rejected over the store's life (shown by `status`). */
+export const KMSG_REJECTED_CURSOR = 'kmsg.rejected';

@@ -11,7 +11,7 @@ import { fsKey } from '../model/fs-key';
 import type { MountInfo, RawRecord } from '../model/raw-record';
 import { HealthDiff } from './health-diff';
 import type { MetricsSnapshot } from '../metrics/exposition';
-import type { PipelineStats } from './pipeline-stats';
+import { KMSG_REJECTED_CURSOR, type LiveSourceCounters, type PipelineStats } from './pipeline-stats';
 import type { EventQueue } from '../queue/event-queue';
 import type { EventLog } from '../store/types';
 import type { LocalStore } from '../store/local-store';
@@ -44,6 +44,8 @@ export interface LiveState {
   counters?: CounterReconciler;
   /** Boot the kernel-log sequence numbers belong to; stored as `kmsg.boot` next to `kmsg.seq`. */
   kmsgBootId?: string;
+  /** The live source's own counters (kernel-log records rejected, handle lookups timed out ...). */
+  sourceCounters?: () => LiveSourceCounters;
 }
 
 /** Source cursor holding the last filesystem seen on each device (MountTable.knownJson). */
@@ -63,6 +65,7 @@ export class Pipeline {
   private liveAttached = false;
   /** Source cursors as they were when `pending` was taken: they describe exactly that batch. */
   private pendingCursors: Record<string, string> = {};
+  private rejectedBase = 0;
   /** MountTable.knownVersion last put in the source cursors. */
   private knownWritten = -1;
 
@@ -79,6 +82,9 @@ export class Pipeline {
   /** Attach the live source's counters and kernel-log boot id (before start). */
   useLiveState(state: LiveState): void {
     this.live = state;
+    // The rejected-record tally is kept over the store's life: this run adds to what is stored.
+    const stored = Number(this.log.sourceCursor(KMSG_REJECTED_CURSOR) ?? 0);
+    this.rejectedBase = Number.isSafeInteger(stored) && stored >= 0 ? stored : 0;
     this.liveAttached = true;
   }
 
@@ -231,6 +237,8 @@ export class Pipeline {
       cursors['kmsg.seq'] = String(this.stats.kmsgSeq);
       if (this.live.kmsgBootId) cursors['kmsg.boot'] = this.live.kmsgBootId;
     }
+    const rejected = this.live.sourceCounters?.().kmsgRejected ?? 0;
+    if (rejected > 0) cursors[KMSG_REJECTED_CURSOR] = String(this.rejectedBase + rejected);
     if (this.mounts.knownVersion !== this.knownWritten) {
       cursors[KNOWN_FILESYSTEMS_CURSOR] = this.mounts.knownJson();
       this.knownWritten = this.mounts.knownVersion;
@@ -296,6 +304,7 @@ export class Pipeline {
       classifier: { ...this.classifier.counters },
       pumps: this.pumps.map((p) => ({ ...p.stats, lagSeconds: this.lagSeconds(p.stats.committed), schemaId: p.schemaId })),
       storeHeadOffset: this.log.headOffset(),
+      source: this.live.sourceCounters?.() ?? null,
       health: 'health' in this.log ? (this.log as LocalStore).health() : null,
       ready: this.ready(),
     };

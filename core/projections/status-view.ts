@@ -49,6 +49,9 @@ export function statusText(p: HealthProjection, info: StoreInfo): string {
   const range = info.rows ? `offsets ${info.firstOffset}-${info.headOffset}` : `no events retained, head ${info.headOffset}`;
   const losses = Object.entries(p.host.lostByReason).map(([r, n]) => `${r} ${n}`).join(', ');
   lines.push(`store ${info.file ?? '(memory)'}: ${info.rows} events (${range}), ${(info.usedBytes / 1048576).toFixed(1)} MiB; lost ${p.host.lost}${losses ? ` (${losses})` : ''}`);
+  // Kept by the live source over the store's life (pipeline.ts KMSG_REJECTED_CURSOR).
+  const rejected = Number(info.sourceCursors?.['kmsg.rejected'] ?? 0);
+  if (rejected > 0) lines.push(`kernel log: ${rejected} records written by user processes (facility != 0) rejected, not treated as kernel errors`);
   const cursors = Object.entries(info.cursors);
   if (cursors.length) lines.push(`connectors: ${cursors.map(([n, o]) => `${n} at ${o}${o < info.headOffset ? ` (${info.headOffset - o} behind)` : ''}`).join(', ')}`);
   const fss = sortedHealth(p);

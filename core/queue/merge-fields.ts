@@ -18,7 +18,12 @@ export function mergeFields(into: FsEvent, from: FsEvent): void {
     into.handleType = from.handleType;
     into.handle = from.handle;
   }
-  if (into.path === null) into.path = from.path;
+  if (into.path === null) {
+    into.path = from.path;
+    // Absent means null (event.ts). Found now: no reason left; still none: keep a reason.
+    if (from.path !== null) delete into.pathError;
+    else if (from.pathError && !into.pathError) into.pathError = from.pathError;
+  }
   if (from.firstSeen < into.firstSeen) into.firstSeen = from.firstSeen;
   if (from.lastSeen > into.lastSeen) into.lastSeen = from.lastSeen;
   into.subtypes |= from.subtypes;

@@ -40,6 +40,7 @@ export class EventCodec {
       blob,
       lost: e.lost,
       death: e.death,
+      pathError: e.pathError ?? null,
     };
   }
 
@@ -70,6 +71,7 @@ export class EventCodec {
       blob,
       lost: (toPlain(r.lost) as FsEvent['lost']) ?? null,
       death: (toPlain(r.death) as FsEvent['death']) ?? null,
+      ...(typeof r.pathError === 'string' ? { pathError: r.pathError } : {}),
     };
   }
 

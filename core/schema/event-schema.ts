@@ -93,6 +93,8 @@ export function eventSchema(blobBranches: unknown[]): Record<string, unknown> {
       { name: 'blob', type: ['null', ...blobBranches, UNKNOWN_BLOB_SCHEMA], default: null },
       { name: 'lost', ...nullable(LOST_SCHEMA) },
       { name: 'death', ...nullable(DEATH_SCHEMA) },
+      // Added later: appended, with a default, so readers and writers of either version agree.
+      { name: 'pathError', ...nullable('string') },
     ],
   };
 }

@@ -1,6 +1,9 @@
 /**
  * fanotify file handles → paths (open_by_handle_at through the filesystem's mount, native
- * resolveHandle), without feeding back into the errors it reports.
+ * resolveHandleAsync off the JS thread), without feeding back into the errors it reports, and
+ * without waiting for a failing disk: lookups go through an AsyncLimiter (bounded in flight, a
+ * timeout). A lookup that did not finish in time leaves the record without a path and with
+ * pathError 'TIMEOUT' ('BUSY' when too many were waiting); the event says so in its `pathError`.
  *
  * Opening a handle makes ext4 read the inode. When the inode on disk is the corrupt one the error
  * was about (LTP fanotify22 case 1: bogus i_mode), that read fails with a new ext4 error, raised in
@@ -14,8 +17,11 @@
  *   count 0 on a watched filesystem and only adds detail.
  */
 import type { FanotifyRecord } from '../model/raw-record';
-import { resolveHandle } from '../../native/index';
+import type { ResolvedHandle } from '../../native/types';
+import { AsyncLimiter, type AsyncLimiterOptions } from './async-limiter';
 import type { TrackedFs } from './live-mounts';
+
+export type ResolveFn = (mountPoint: string, handleType: number, handleHex: string) => Promise<ResolvedHandle>;
 
 /**
  * Errors of open_by_handle_at after which ext4 may just have reported the inode again. exportfs
@@ -29,17 +35,30 @@ const OWED_FOR_MS = 5000;
 export interface HandleStats {
   resolved: number;
   unresolved: number;
+  /** Lookups the record stopped waiting for (pathError TIMEOUT). */
+  timedOut: number;
+  /** Lookups not started because too many were waiting (pathError BUSY). */
+  refused: number;
   /** Kernel errors fsfault's own handle lookups caused (dropped, told to the reconciler). */
   selfInflicted: number;
 }
 
 export class HandleResolver {
-  readonly stats: HandleStats = { resolved: 0, unresolved: 0, selfInflicted: 0 };
+  readonly stats: HandleStats = { resolved: 0, unresolved: 0, timedOut: 0, refused: 0, selfInflicted: 0 };
   private readonly failed = new Map<string, string>();
+  private readonly limiter: AsyncLimiter;
+  /** Lookups running now, by handle: a second event for the same inode shares the first lookup. */
+  private readonly running = new Map<string, Promise<string | { path: string }>>();
   /** Per fsid: errors our lookups made the kernel report, not yet matched to their event. */
   private readonly owed = new Map<string, { n: number; untilMs: number }>();
 
-  constructor(private readonly onSelfInflicted: (fs: TrackedFs, errors: number) => void) {}
+  constructor(
+    private readonly lookup: ResolveFn,
+    limits: AsyncLimiterOptions,
+    private readonly onSelfInflicted: (fs: TrackedFs, errors: number) => void,
+  ) {
+    this.limiter = new AsyncLimiter(limits);
+  }
 
   /**
    * Takes away what fsfault itself caused from a FAN_FS_ERROR record; false when nothing is left
@@ -62,7 +81,7 @@ export class HandleResolver {
   }
 
   /** Sets path / pathError on the record (superblock handles carry no inode: left alone). */
-  resolve(r: FanotifyRecord, fs: TrackedFs | undefined, nowMs = Date.now()): void {
+  async resolve(r: FanotifyRecord, fs: TrackedFs | undefined, now: () => number = Date.now): Promise<void> {
     if (r.handleType === 255 && r.handle === '') return;
     r.path = null;
     if (!fs) {
@@ -77,29 +96,51 @@ export class HandleResolver {
       this.stats.unresolved++;
       return;
     }
-    let error: string;
-    try {
-      const res = resolveHandle(fs.mount.mountPoint, r.handleType, r.handle);
-      if ('path' in res) {
-        r.path = res.path;
-        r.pathError = null;
-        this.stats.resolved++;
-        return;
-      }
-      error = res.error;
-    } catch (e) {
-      error = String((e as { details?: { errno?: string } }).details?.errno ?? 'EINVAL');
+    let pending = this.running.get(key);
+    if (!pending) {
+      pending = this.start(key, r, fs, now);
+      this.running.set(key, pending);
+      void pending.finally(() => this.running.delete(key));
     }
-    r.pathError = error;
-    this.stats.unresolved++;
+    const res = await pending;
+    if (typeof res === 'string') {
+      r.pathError = res;
+      this.stats.unresolved++;
+      return;
+    }
+    r.path = res.path;
+    r.pathError = null;
+    this.stats.resolved++;
+  }
+
+  private async start(key: string, r: FanotifyRecord, fs: TrackedFs, now: () => number): Promise<string | { path: string }> {
+    const out = await this.limiter.run(() => this.lookup(fs.mount.mountPoint, r.handleType, r.handle));
+    let error: string;
+    if (out.ok) {
+      if ('path' in out.value) return { path: out.value.path };
+      error = out.value.error;
+    } else if (out.reason === 'ERROR') {
+      error = String((out.error as { details?: { errno?: string } }).details?.errno ?? 'EINVAL');
+    } else {
+      // Not remembered as failed: the inode may be fine once the disk answers again.
+      if (out.reason === 'TIMEOUT') this.stats.timedOut++;
+      else this.stats.refused++;
+      return out.reason;
+    }
     if (this.failed.size >= FAILED_CACHE_MAX) this.failed.clear();
     this.failed.set(key, error);
     if (SELF_REPORTED.has(error)) {
       const o = this.owed.get(r.fsid) ?? { n: 0, untilMs: 0 };
       o.n++;
-      o.untilMs = nowMs + OWED_FOR_MS;
+      o.untilMs = now() + OWED_FOR_MS;
       this.owed.set(r.fsid, o);
     }
+    return error;
+  }
+
+  /** Lookups started and not finished (timed-out ones included: the kernel still holds them). */
+  inFlight(): number {
+    return this.limiter.stats.inFlight;
   }
 
   /** A filesystem went away: a new superblock may reuse handles for other inodes. */

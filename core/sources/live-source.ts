@@ -13,23 +13,30 @@
  *   been handed on: those older lines then count as errors, newer ones add detail to fanotify's
  *   count (the plugins' rule). A ring overwritten meanwhile arrives as an exact kmsg-overrun loss.
  * - fanotify handles are resolved to paths (per mount) before records are handed on, without
- *   feeding back into the errors reported (live-handles.ts).
+ *   feeding back into the errors reported (live-handles.ts). Lookups and probes run off the JS
+ *   thread, bounded in number and in time (async-limiter.ts): a failing disk that takes seconds
+ *   per read delays an event's hand-over by at most `lookupTimeoutMs`, after which it goes on
+ *   without a path (pathError 'TIMEOUT'), and the native reader keeps reading the kernel log all
+ *   the while. Records are handed on in read order (ordered-emitter.ts).
  * - Counters and probes are read when a filesystem is marked, every interval, and `settleMs` after
- *   records that name the filesystem; a counter that moved is read again after `settleMs` so the
- *   reconciler gets the quiet pair of readings it needs (core/pipeline/counter-reconciler.ts).
+ *   records that name the filesystem (live-scheduler.ts).
+ * - Everything it asks of the kernel comes through one injected LiveNative (live-native.ts), so
+ *   this logic is unit-tested without root.
  */
 import type { Config } from '../config/schema';
 import { FsfaultError } from '../errors';
 import type { KmsgRecord, MountInfo, MountRecord, RawRecord } from '../model/raw-record';
+import type { LiveSourceCounters } from '../pipeline/pipeline-stats';
 import type { FsPlugin } from '../plugin-api';
-import { createWatcher, readMountTable } from '../../native/index';
 import type { KmsgStart, Watcher, WatcherStats } from '../../native/types';
-import { readCounters } from './live-counters';
+import { AsyncLimiter } from './async-limiter';
 import { fanotifyReportsErrors } from './live-fanotify-support';
 import { HandleResolver } from './live-handles';
-import { kmsgHeadSeq, kmsgResume, type CursorReader } from './live-kmsg-cursor';
+import { kmsgResume, type CursorReader } from './live-kmsg-cursor';
 import { LiveMounts, type TrackedFs } from './live-mounts';
-import { assertLivePrivileges } from './live-privileges';
+import { REAL_LIVE_NATIVE, type LiveNative } from './live-native';
+import { LiveScheduler } from './live-scheduler';
+import { OrderedEmitter } from './ordered-emitter';
 import type { FsProbe } from './probe';
 import type { RecordSink, Source } from '../pipeline/source';
 
@@ -44,6 +51,15 @@ export interface LiveSourceOptions {
   settleMs?: number;
   /** uname release used for the fanotify support table (tests pin it). */
   kernelRelease?: string;
+  /** The kernel (default: the native addon). Unit tests pass a fake. */
+  native?: LiveNative;
+  /** Overrides sources.lookupTimeoutMs (ms). */
+  lookupTimeoutMs?: number;
+  /** Handle lookups running at once (default 2) and waiting (default 256). */
+  maxLookups?: number;
+  maxWaitingLookups?: number;
+  /** Read batches held while lookups wait, before the native reader is paused (default 64). */
+  maxHeldBatches?: number;
 }
 
 export interface LiveSourceStats {
@@ -53,15 +69,22 @@ export interface LiveSourceStats {
   counterReads: number;
   probePolls: number;
   probeFailures: number;
+  /** Probe polls whose ioctls did not finish within lookupTimeoutMs (their result is dropped). */
+  probeTimeouts: number;
+  /** Probe polls not started because the previous one of that filesystem was still running. */
+  probeSkips: number;
+  /** Times the native reader was paused because too many batches waited for lookups. */
+  heldPauses: number;
 }
 
 export class LiveSource implements Source {
   readonly name = 'live';
-  readonly stats: LiveSourceStats = { mountRefreshes: 0, marks: 0, markFailures: 0, counterReads: 0, probePolls: 0, probeFailures: 0 };
-  readonly handles = new HandleResolver((fs, n) => this.selfInflicted?.(fs.mount, n));
+  readonly stats: LiveSourceStats = { mountRefreshes: 0, marks: 0, markFailures: 0, counterReads: 0, probePolls: 0, probeFailures: 0, probeTimeouts: 0, probeSkips: 0, heldPauses: 0 };
+  readonly handles: HandleResolver;
   private selfInflicted: ((mount: MountInfo, errors: number) => void) | null = null;
   private watcher: Watcher | null = null;
   private sink: RecordSink | null = null;
+  private readonly native: LiveNative;
   private readonly mounts: LiveMounts;
   readonly settleMs: number;
   private readonly types: ReadonlySet<string>;
@@ -70,14 +93,21 @@ export class LiveSource implements Source {
   /** Mount records say fanotify: true only once the log backlog from before the marks is through. */
   private armed = false;
   private backlogHead: number | null = null;
-  private readonly timers: NodeJS.Timeout[] = [];
-  private readonly soon = new Map<string, NodeJS.Timeout>();
-  private readonly lastTotal = new Map<string, number | null>();
   private devicePattern: RegExp | null = null;
+  private readonly emitter: OrderedEmitter;
+  private readonly scheduler: LiveScheduler;
+  private readonly probeLimiter: AsyncLimiter;
+  /** Filesystems whose probe poll is still running (a timed-out one until the kernel returns). */
+  private readonly probing = new Set<string>();
+  private pausedByUs = false;
+  private lastRejected = 0;
 
   constructor(private readonly opts: LiveSourceOptions) {
     this.settleMs = opts.settleMs ?? 1000;
     if (!Number.isInteger(this.settleMs) || this.settleMs < 0) throw new FsfaultError('CONFIG_INVALID', `live source: settleMs must be a whole number of ms (got ${opts.settleMs})`);
+    const timeoutMs = opts.lookupTimeoutMs ?? opts.sources.lookupTimeoutMs ?? 2000;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new FsfaultError('CONFIG_INVALID', `live source: lookupTimeoutMs must be a whole number of ms >= 1 (got ${opts.lookupTimeoutMs})`);
+    this.native = opts.native ?? REAL_LIVE_NATIVE;
     const claimed = new Map(opts.plugins.flatMap((p) => p.meta.fsTypes.map((t) => [t, p] as const)));
     const wanted = opts.sources.fsTypes ?? [...claimed.keys()];
     const unknown = wanted.filter((t) => !claimed.has(t));
@@ -85,6 +115,42 @@ export class LiveSource implements Source {
     this.types = new Set(wanted);
     const points = opts.sources.mountPoints ? new Set(opts.sources.mountPoints) : null;
     this.mounts = new LiveMounts((m) => (this.types.has(m.fsType) && (!points || points.has(m.mountPoint)) ? claimed.get(m.fsType) : undefined));
+    // Pool threads a stuck call can hold: lookups 2 + probes 1, below libuv's 4 (async-limiter.ts).
+    this.handles = new HandleResolver(
+      (mnt, type, hex) => this.native.resolveHandle(mnt, type, hex),
+      { maxInFlight: opts.maxLookups ?? 2, maxWaiting: opts.maxWaitingLookups ?? 256, timeoutMs },
+      (fs, n) => this.selfInflicted?.(fs.mount, n),
+    );
+    this.probeLimiter = new AsyncLimiter({ maxInFlight: 1, maxWaiting: 64, timeoutMs });
+    this.emitter = new OrderedEmitter({
+      sink: (records) => this.sink?.(records),
+      highWater: opts.maxHeldBatches ?? 64,
+      onHigh: () => {
+        if (!this.watcher) return;
+        this.stats.heldPauses++;
+        this.pausedByUs = true;
+        this.watcher.pause();
+      },
+      onLow: () => {
+        if (this.pausedByUs) this.watcher?.resume();
+        this.pausedByUs = false;
+      },
+      onError: (e) => this.opts.warn(`live source: ${(e as Error).message}`),
+    });
+    const cfg = opts.sources;
+    this.scheduler = new LiveScheduler(
+      {
+        watched: () => this.mounts.all(),
+        current: (fs) => this.mounts.get(fs.key) === fs,
+        readCounters: (fs) => this.readCountersOf(fs),
+        pollProbes: (fs) => this.pollProbes(fs),
+      },
+      {
+        settleMs: this.settleMs,
+        countersEveryMs: cfg.counters.enabled ? cfg.counters.intervalMs : 0,
+        probesEveryMs: cfg.health.enabled ? cfg.health.intervalMs : 0,
+      },
+    );
   }
 
   /** Told about kernel errors fsfault's own handle lookups caused (dropped here; see live-handles.ts). */
@@ -100,7 +166,7 @@ export class LiveSource implements Source {
 
   async start(sink: RecordSink): Promise<void> {
     const cfg = this.opts.sources;
-    assertLivePrivileges({ kmsg: cfg.kmsg, fanotify: cfg.fanotify });
+    this.native.assertPrivileges({ kmsg: cfg.kmsg, fanotify: cfg.fanotify });
     this.sink = sink;
     let start: KmsgStart = 'end';
     if (cfg.kmsg) {
@@ -108,23 +174,22 @@ export class LiveSource implements Source {
       start = resume.start;
       if (typeof start === 'object') {
         // Learn the head before anything is marked: lines up to it predate the marks.
-        this.backlogHead = await kmsgHeadSeq();
+        this.backlogHead = await this.native.kmsgHeadSeq();
         if (this.backlogHead === null || this.backlogHead <= start.afterSeq) this.backlogHead = null;
       }
     }
     this.armed = this.backlogHead === null;
-    this.watcher = createWatcher(
+    this.watcher = this.native.createWatcher(
       {
         kmsg: cfg.kmsg ? { start } : undefined,
         fanotify: cfg.fanotify,
         onMountsChanged: () => this.refreshMounts(),
         onError: (e) => this.opts.warn(`live source: ${e.message}`),
       },
-      (batch) => this.onBatch(batch),
+      (batch) => this.emitter.push(() => this.onBatch(batch)),
     );
+    this.scheduler.start();
     this.refreshMounts();
-    if (cfg.counters.enabled && cfg.counters.intervalMs > 0) this.timers.push(setInterval(() => this.all((fs) => this.readCountersOf(fs)), cfg.counters.intervalMs));
-    if (cfg.health.enabled && cfg.health.intervalMs > 0) this.timers.push(setInterval(() => this.all((fs) => this.pollProbes(fs)), cfg.health.intervalMs));
   }
 
   finished(): Promise<void> {
@@ -132,13 +197,14 @@ export class LiveSource implements Source {
   }
 
   async stop(): Promise<void> {
-    for (const t of this.timers) clearInterval(t);
-    this.timers.length = 0;
-    for (const t of this.soon.values()) clearTimeout(t);
-    this.soon.clear();
+    this.scheduler.stop();
     const w = this.watcher;
     this.watcher = null;
-    if (w) await w.stop(); // batches read before the stop still reach the sink
+    if (w) {
+      await w.stop(); // batches read before the stop still reach the sink
+      this.lastRejected = w.stats().kmsgRejectedFacility;
+    }
+    await this.emitter.flushed(); // every wait in it is bounded by lookupTimeoutMs
     this.sink = null;
   }
 
@@ -146,6 +212,16 @@ export class LiveSource implements Source {
   nativeWatcher(): Watcher {
     if (!this.watcher) throw new FsfaultError('CONFIG_INVALID', 'live source: not started');
     return this.watcher;
+  }
+
+  /** The counters the metrics endpoint and `status` show (see LiveSourceCounters). */
+  counters(): LiveSourceCounters {
+    return {
+      kmsgRejected: this.watcher?.stats().kmsgRejectedFacility ?? this.lastRejected,
+      resolveTimeouts: this.handles.stats.timedOut,
+      resolveRefused: this.handles.stats.refused,
+      probeTimeouts: this.stats.probeTimeouts,
+    };
   }
 
   watcherStats(): WatcherStats | null {
@@ -157,12 +233,13 @@ export class LiveSource implements Source {
     return this.mounts.all();
   }
 
-  private emit(records: RawRecord[]): void {
-    if (records.length > 0) this.sink?.(records);
+  /** Resolves once every record read so far has been handed on (lookups finished or timed out). */
+  flushed(): Promise<void> {
+    return this.emitter.flushed();
   }
 
-  private all(f: (fs: TrackedFs) => void): void {
-    for (const fs of this.mounts.all()) f(fs);
+  private emit(records: RawRecord[]): void {
+    if (records.length > 0) this.emitter.push(() => records);
   }
 
   // ---- mounts ----
@@ -172,7 +249,7 @@ export class LiveSource implements Source {
     this.stats.mountRefreshes++;
     let table: MountInfo[];
     try {
-      table = readMountTable();
+      table = this.native.readMountTable();
     } catch (e) {
       this.opts.warn(`live source: cannot read the mount table: ${(e as Error).message}`);
       return;
@@ -188,17 +265,15 @@ export class LiveSource implements Source {
     for (const { fs, old } of changes.moved) {
       out.push(this.mountRecord('unmounted', old, fs, now), this.mountRecord('mounted', fs.mount, fs, now));
     }
-    for (const fs of changes.appeared) {
-      fs.fanotify = this.mark(fs);
-      this.attachGeometry(fs);
-      out.push(this.mountRecord('mounted', fs.mount, fs, now));
-    }
-    this.devicePattern = deviceRegex(this.mounts.all());
     this.emit(out);
     for (const fs of changes.appeared) {
-      this.readCountersOf(fs);
-      this.pollProbes(fs);
+      fs.fanotify = this.mark(fs);
+      // The mounted record carries the probes' geometry: it waits for it (bounded), in order.
+      const geometry = this.attachGeometry(fs);
+      this.emitter.push(() => geometry.then(() => [this.mountRecord('mounted', fs.mount, fs, now)]));
     }
+    this.devicePattern = deviceRegex(this.mounts.all());
+    for (const fs of changes.appeared) this.scheduler.mounted(fs);
   }
 
   private mountRecord(action: MountRecord['action'], mount: MountInfo, fs: TrackedFs, readAtUs: number): MountRecord {
@@ -220,23 +295,23 @@ export class LiveSource implements Source {
     }
   }
 
-  private attachGeometry(fs: TrackedFs): void {
+  private async attachGeometry(fs: TrackedFs): Promise<void> {
     for (const p of this.probesOf(fs)) {
       if (!p.onMount) continue;
-      try {
-        const extra = p.onMount(fs.mount);
-        if (extra.geometry !== undefined) fs.mount = { ...fs.mount, geometry: extra.geometry };
-      } catch (e) {
-        this.probeFailed(fs, 'onMount', e);
+      const onMount = p.onMount.bind(p);
+      const out = await this.probeLimiter.run(async () => onMount(fs.mount));
+      if (out.ok) {
+        if (out.value.geometry !== undefined) fs.mount = { ...fs.mount, geometry: out.value.geometry };
+      } else if (out.reason === 'ERROR') {
+        this.probeFailed(fs, 'onMount', out.error);
+      } else {
+        this.probeTimedOut(fs, 'onMount', out.reason);
       }
     }
   }
 
   private forget(fs: TrackedFs): void {
-    const t = this.soon.get(fs.key);
-    if (t) clearTimeout(t);
-    this.soon.delete(fs.key);
-    this.lastTotal.delete(fs.key);
+    this.scheduler.forget(fs);
     this.handles.forget(fs);
   }
 
@@ -249,9 +324,11 @@ export class LiveSource implements Source {
 
   // ---- records from the watcher ----
 
-  private onBatch(batch: RawRecord[]): void {
+  /** Runs when every batch before it was handed on (ordered-emitter.ts). */
+  private onBatch(batch: RawRecord[]): RawRecord[] | Promise<RawRecord[]> {
     const out: RawRecord[] = [];
     const active = new Set<TrackedFs>();
+    const lookups: Promise<void>[] = [];
     for (const r of batch) {
       if (r.source === 'kmsg') {
         if (!this.armed && r.seq > this.backlogHead!) this.arm(out);
@@ -264,12 +341,12 @@ export class LiveSource implements Source {
         const fs = this.mounts.byFsid(r.fsid);
         if (!this.handles.keep(r, fs)) continue;
         if (fs) active.add(fs);
-        this.handles.resolve(r, fs);
+        lookups.push(this.handles.resolve(r, fs));
       }
       out.push(r);
     }
-    this.emit(out);
-    for (const fs of active) this.settleThenRead(fs);
+    for (const fs of active) this.scheduler.active(fs);
+    return lookups.length === 0 ? out : Promise.all(lookups).then(() => out);
   }
 
   private noteKmsg(r: KmsgRecord, active: Set<TrackedFs>): void {
@@ -282,30 +359,17 @@ export class LiveSource implements Source {
 
   // ---- counters and probes ----
 
-  private settleThenRead(fs: TrackedFs): void {
-    if (this.soon.has(fs.key) || !this.watcher) return;
-    this.soon.set(
-      fs.key,
-      setTimeout(() => {
-        this.soon.delete(fs.key);
-        if (this.mounts.get(fs.key) !== fs) return; // unmounted meanwhile
-        this.readCountersOf(fs);
-        this.pollProbes(fs);
-      }, this.settleMs + 100),
-    );
-  }
-
-  private readCountersOf(fs: TrackedFs): void {
+  private readCountersOf(fs: TrackedFs): { total: number | null } | undefined {
     const probe = fs.plugin.counters;
-    if (!probe || !this.opts.sources.counters.enabled || !this.watcher) return;
+    if (!probe || !this.opts.sources.counters.enabled || !this.watcher) return undefined;
     let rec;
     try {
-      rec = readCounters(probe, fs.mount);
+      rec = this.native.readCounters(probe, fs.mount);
     } catch (e) {
       this.opts.warn(`live source: cannot read the error counters of ${fs.mount.device}: ${(e as Error).message}`);
-      return;
+      return undefined;
     }
-    if (!rec) return;
+    if (!rec) return undefined;
     this.stats.counterReads++;
     this.emit([rec]);
     let total: number | null = null;
@@ -314,10 +378,7 @@ export class LiveSource implements Source {
     } catch {
       // the reconciler ignores a reading without a total, and so does the re-read rule
     }
-    const before = this.lastTotal.get(fs.key);
-    this.lastTotal.set(fs.key, total);
-    // A counter that moved needs a second, equal reading after a quiet period before it is compared.
-    if (before !== total) this.settleThenRead(fs);
+    return { total };
   }
 
   private probesOf(fs: TrackedFs): FsProbe[] {
@@ -327,12 +388,36 @@ export class LiveSource implements Source {
   private pollProbes(fs: TrackedFs): void {
     if (!this.opts.sources.health.enabled || !this.watcher) return;
     for (const p of this.probesOf(fs)) {
-      try {
-        this.stats.probePolls++;
-        this.emit(p.poll(fs.mount));
-      } catch (e) {
-        this.probeFailed(fs, 'poll', e);
+      const key = `${fs.key}:${p.fsType}`;
+      if (this.probing.has(key)) {
+        this.stats.probeSkips++;
+        continue;
       }
+      this.probing.add(key);
+      this.stats.probePolls++;
+      const mount = fs.mount;
+      const outcome = this.probeLimiter.run(async () => {
+        try {
+          return await p.poll(mount);
+        } finally {
+          this.probing.delete(key); // only once the ioctls really returned
+        }
+      });
+      this.emitter.push(() =>
+        outcome.then((o) => {
+          if (o.ok) return o.value;
+          if (o.reason === 'ERROR') this.probeFailed(fs, 'poll', o.error);
+          else this.probeTimedOut(fs, 'poll', o.reason);
+          return [];
+        }),
+      );
+    }
+  }
+
+  private probeTimedOut(fs: TrackedFs, fn: string, reason: string): void {
+    this.stats.probeTimeouts++;
+    if (this.stats.probeTimeouts === 1 || this.stats.probeTimeouts % 100 === 0) {
+      this.opts.warn(`live source: ${fs.mount.fsType} probe ${fn} on ${fs.mount.device} did not finish in time (${reason}; ${this.stats.probeTimeouts} so far), going on without it`);
     }
   }
 

@@ -9,7 +9,7 @@ import type { MountInfo, RawRecord } from '../model/raw-record';
 export interface FsProbe {
   readonly fsType: string;
   /** Extra facts to attach to the mount when it appears (e.g. XFS geometry). */
-  onMount?(mount: MountInfo): Partial<Pick<MountInfo, 'geometry'>>;
+  onMount?(mount: MountInfo): Partial<Pick<MountInfo, 'geometry'>> | Promise<Partial<Pick<MountInfo, 'geometry'>>>;
   /** Read the current state; records go through the pipeline like any other (HealthRecord ...). */
-  poll(mount: MountInfo): RawRecord[];
+  poll(mount: MountInfo): RawRecord[] | Promise<RawRecord[]>;
 }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "async_call.h"
 #include "fanotify.h"
 #include "file_lock.h"
 #include "handles.h"
@@ -100,12 +101,7 @@ Napi::Value ResolveHandleJs(const Napi::CallbackInfo& info) {
   return o;
 }
 
-Napi::Value XfsFsGeometryJs(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString()) return TypeError(env, "xfsFsGeometry(mountPoint: string)");
-  XfsFsGeometry g;
-  SysError err;
-  if (!XfsFsGeometryOf(info[0].As<Napi::String>(), &g, &err)) return Raise(env, err);
+Napi::Object FsGeometryToJs(Napi::Env env, const XfsFsGeometry& g) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("blocksize", g.blocksize);
   o.Set("agblocks", g.agblocks);
@@ -120,6 +116,27 @@ Napi::Value XfsFsGeometryJs(const Napi::CallbackInfo& info) {
   return o;
 }
 
+Napi::Object AgGeometryToJs(Napi::Env env, const XfsAgGeometry& g) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("agno", g.agno);
+  o.Set("length", g.length);
+  o.Set("freeblks", g.freeblks);
+  o.Set("icount", g.icount);
+  o.Set("ifree", g.ifree);
+  o.Set("sick", g.sick);
+  o.Set("checked", g.checked);
+  return o;
+}
+
+Napi::Value XfsFsGeometryJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return TypeError(env, "xfsFsGeometry(mountPoint: string)");
+  XfsFsGeometry g;
+  SysError err;
+  if (!XfsFsGeometryOf(info[0].As<Napi::String>(), &g, &err)) return Raise(env, err);
+  return FsGeometryToJs(env, g);
+}
+
 Napi::Value XfsAgGeometryJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsString() || !IsUint(info[1], 4294967295.0)) {
@@ -130,15 +147,65 @@ Napi::Value XfsAgGeometryJs(const Napi::CallbackInfo& info) {
   if (!XfsAgGeometryOf(info[0].As<Napi::String>(), info[1].As<Napi::Number>().Uint32Value(), &g, &err)) {
     return Raise(env, err);
   }
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("agno", g.agno);
-  o.Set("length", g.length);
-  o.Set("freeblks", g.freeblks);
-  o.Set("icount", g.icount);
-  o.Set("ifree", g.ifree);
-  o.Set("sick", g.sick);
-  o.Set("checked", g.checked);
-  return o;
+  return AgGeometryToJs(env, g);
+}
+
+// ---- the same calls off the JS thread (async_call.h): each returns a promise ----
+
+// resolveHandleAsync(mountPoint, handleType, handle: Buffer) -> Promise<{ path } | { error, syscall }>
+Napi::Value ResolveHandleAsyncJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsString() || !info[1].IsNumber() || !info[2].IsBuffer()) {
+    return TypeError(env, "resolveHandleAsync(mountPoint: string, handleType: number, handle: Buffer)");
+  }
+  // Copied now: the pool thread must not touch JS values.
+  const std::string mnt = info[0].As<Napi::String>();
+  const int type = info[1].As<Napi::Number>().Int32Value();
+  Napi::Buffer<char> buf = info[2].As<Napi::Buffer<char>>();
+  const std::string bytes(buf.Data(), buf.Length());
+  return AsyncCall<std::string>::Run(
+      env, "fsfault-resolve-handle",
+      [mnt, type, bytes](std::string* path, SysError* err) { return ResolveHandle(mnt, type, bytes, path, err); },
+      [](Napi::Env e, bool ok, const std::string& path, const SysError& err, bool*) -> Napi::Value {
+        Napi::Object o = Napi::Object::New(e);
+        if (ok) {
+          o.Set("path", path);
+        } else {
+          o.Set("error", ErrnoName(err.err));
+          o.Set("syscall", err.syscall);
+        }
+        return o;
+      });
+}
+
+Napi::Value XfsFsGeometryAsyncJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return TypeError(env, "xfsFsGeometryAsync(mountPoint: string)");
+  const std::string mnt = info[0].As<Napi::String>();
+  return AsyncCall<XfsFsGeometry>::Run(
+      env, "fsfault-xfs-fsgeometry", [mnt](XfsFsGeometry* g, SysError* err) { return XfsFsGeometryOf(mnt, g, err); },
+      [](Napi::Env e, bool ok, const XfsFsGeometry& g, const SysError& err, bool* reject) -> Napi::Value {
+        if (ok) return FsGeometryToJs(e, g);
+        *reject = true;
+        return ToJsError(e, err).Value();
+      });
+}
+
+Napi::Value XfsAgGeometryAsyncJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !IsUint(info[1], 4294967295.0)) {
+    return TypeError(env, "xfsAgGeometryAsync(mountPoint: string, agno: uint32)");
+  }
+  const std::string mnt = info[0].As<Napi::String>();
+  const uint32_t agno = info[1].As<Napi::Number>().Uint32Value();
+  return AsyncCall<XfsAgGeometry>::Run(
+      env, "fsfault-xfs-aggeometry",
+      [mnt, agno](XfsAgGeometry* g, SysError* err) { return XfsAgGeometryOf(mnt, agno, g, err); },
+      [](Napi::Env e, bool ok, const XfsAgGeometry& g, const SysError& err, bool* reject) -> Napi::Value {
+        if (ok) return AgGeometryToJs(e, g);
+        *reject = true;
+        return ToJsError(e, err).Value();
+      });
 }
 
 Napi::Value XfsBulkstatHealthJs(const Napi::CallbackInfo& info) {
@@ -192,6 +259,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("xfsFsGeometry", Napi::Function::New(env, XfsFsGeometryJs));
   exports.Set("xfsAgGeometry", Napi::Function::New(env, XfsAgGeometryJs));
   exports.Set("xfsBulkstatHealth", Napi::Function::New(env, XfsBulkstatHealthJs));
+  exports.Set("resolveHandleAsync", Napi::Function::New(env, ResolveHandleAsyncJs));
+  exports.Set("xfsFsGeometryAsync", Napi::Function::New(env, XfsFsGeometryAsyncJs));
+  exports.Set("xfsAgGeometryAsync", Napi::Function::New(env, XfsAgGeometryAsyncJs));
   exports.Set("parseKmsgForTest", Napi::Function::New(env, ParseKmsgForTest));
   exports.Set("parseFanotifyForTest", Napi::Function::New(env, ParseFanotifyForTest));
   exports.Set("Watcher", Watcher::Define(env));

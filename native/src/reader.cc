@@ -53,9 +53,28 @@ bool Reader::Open(const ReaderOptions& opts, SysError* err) {
   return true;
 }
 
-void Reader::Start(Send send) {
+bool Reader::Spawn(SysError* err) {
+  const int rc = pthread_create(
+      &thread_, nullptr,
+      [](void* self) -> void* {
+        static_cast<Reader*>(self)->Run();
+        return nullptr;
+      },
+      this);
+  if (rc != 0) {
+    errno = rc;
+    Fail(err, "pthread_create", "");
+    return false;
+  }
+  joinable_ = true;
+  return true;
+}
+
+void Reader::Go(Send send) {
+  std::lock_guard<std::mutex> lock(goMu_);
   send_ = std::move(send);
-  thread_ = std::thread(&Reader::Run, this);
+  go_ = true;
+  goCv_.notify_all();
 }
 
 void Reader::Wake() {
@@ -64,7 +83,7 @@ void Reader::Wake() {
 
 void Reader::Pause() {
   paused_.store(true);
-  if (!thread_.joinable()) return;
+  if (!joinable_) return;
   std::unique_lock<std::mutex> lock(pauseMu_);
   Wake();
   pauseCv_.wait(lock, [this] { return pauseAck_; });
@@ -79,8 +98,15 @@ void Reader::Stop() {
   if (closed_) return;
   closed_ = true;
   stop_.store(true);
+  {
+    std::lock_guard<std::mutex> lock(goMu_);
+    goCv_.notify_all();  // a thread still waiting for Go() ends without reading
+  }
   Wake();
-  if (thread_.joinable()) thread_.join();
+  if (joinable_) {
+    pthread_join(thread_, nullptr);
+    joinable_ = false;
+  }
   CloseAll();
 }
 
@@ -172,8 +198,7 @@ void Reader::ReadFanotify(std::vector<RawItem>* batch) {
       Fail(&err, "read", "fanotify");
       stats_.readErrors++;
       errors_.push_back(err);
-      close(fanFd_);
-      fanFd_ = -1;
+      fanFailed_.store(true);  // closed by Stop(), after the join (see fanotifyFd())
       return;
     }
     fanCarryReadAt_ = RealtimeUs();
@@ -213,6 +238,11 @@ bool Reader::Flush(std::vector<RawItem>* batch, bool last) {
 }
 
 void Reader::Run() {
+  {
+    std::unique_lock<std::mutex> lock(goMu_);
+    goCv_.wait(lock, [this] { return go_ || stop_.load(); });
+    if (!go_) return;  // stopped before it was let go: nothing was read
+  }
   std::vector<RawItem> batch;
   batch.reserve(opts_.batchMax);
   while (!stop_.load()) {
@@ -241,7 +271,7 @@ void Reader::Run() {
     const nfds_t kmsgIdx = n;
     if (reading && kmsgOpen_) pfds[n++] = {kmsg_.fd(), POLLIN, 0};
     const nfds_t fanIdx = n;
-    if (reading && fanFd_ >= 0 && fanCarry_.empty()) pfds[n++] = {fanFd_, POLLIN, 0};
+    if (reading && fanFd_ >= 0 && !fanFailed_.load() && fanCarry_.empty()) pfds[n++] = {fanFd_, POLLIN, 0};
 
     if (poll(pfds, n, -1) < 0) {
       if (errno == EINTR) continue;

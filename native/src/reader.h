@@ -12,7 +12,8 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
-#include <thread>
+
+#include <pthread.h>
 #include <vector>
 
 #include "kmsg.h"
@@ -47,7 +48,13 @@ class Reader {
 
   // Opens every fd on the calling (JS) thread so that setup errors are thrown synchronously.
   bool Open(const ReaderOptions& opts, SysError* err);
-  void Start(Send send);
+  // Creates the thread, which waits for Go() (or Stop()) before it reads anything. False (err set)
+  // when the system refuses a new thread (EAGAIN under a pids limit): the caller has built nothing
+  // yet that must be undone. pthread_create, not std::thread: std::thread reports that failure as
+  // a C++ exception, which must never cross into N-API.
+  bool Spawn(SysError* err);
+  // Lets the spawned thread run, delivering through send.
+  void Go(Send send);
   // Pause returns once the thread has stopped reading kmsg and fanotify.
   void Pause();
   void Resume();
@@ -59,7 +66,9 @@ class Reader {
   // JS thread: the mount signal was taken; the next change may signal again.
   void ClearMountSignal() { mountSignalPending_.store(false); }
 
-  int fanotifyFd() const { return fanFd_; }
+  // JS thread only. The fd stays open until Stop() (after the join): the reader thread never
+  // closes it, so a mark can never reach a number the kernel has handed to another file.
+  int fanotifyFd() const { return fanFailed_.load() ? -1 : fanFd_; }
   int64_t lastKmsgSeq() const { return lastKmsgSeq_.load(); }
   ReaderStats& stats() { return stats_; }
   bool stopped() const { return closed_; }
@@ -82,10 +91,17 @@ class Reader {
   int mountFd_ = -1;
   int controlFd_ = -1;
   int creditFd_ = -1;
-  std::thread thread_;
+  pthread_t thread_{};
+  bool joinable_ = false;
   bool closed_ = false;
+  // Set by the reader thread when reading fanotify failed: it stops polling the fd (and JS stops
+  // marking), the fd itself is closed by Stop() on the JS thread.
+  std::atomic<bool> fanFailed_{false};
 
   std::atomic<bool> stop_{false};
+  std::mutex goMu_;
+  std::condition_variable goCv_;
+  bool go_ = false;  // guarded by goMu_
   std::atomic<bool> paused_{false};
   std::mutex pauseMu_;
   std::condition_variable pauseCv_;

@@ -66,6 +66,13 @@ Watcher::Watcher(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Watcher>(inf
     ToJsError(env, err).ThrowAsJavaScriptException();
     return;
   }
+  // The thread first, before the TSFN and the references: when the system refuses a thread (a
+  // pids limit) there is nothing to undo but the fds, and JS gets a typed error, not an abort.
+  if (!reader_.Spawn(&err)) {
+    reader_.Stop();
+    ToJsError(env, err).ThrowAsJavaScriptException();
+    return;
+  }
   onBatch_ = Napi::Persistent(info[1].As<Napi::Function>());
   if (info[2].IsFunction()) onMounts_ = Napi::Persistent(info[2].As<Napi::Function>());
   onError_ = Napi::Persistent(info[3].As<Napi::Function>());
@@ -77,12 +84,12 @@ Watcher::Watcher(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Watcher>(inf
   // Registered after the TSFN so it runs first at teardown (hooks run in reverse order).
   napi_add_env_cleanup_hook(env, reinterpret_cast<void (*)(void*)>(&Watcher::OnEnvTeardown), this);
   hookAdded_ = true;
-  started_ = true;
-  reader_.Start([this](Delivery* d) {
+  reader_.Go([this](Delivery* d) {
     napi_status s = tsfn_.NonBlockingCall(d);
     if (s == napi_ok) return Reader::SendResult::Sent;
     return s == napi_queue_full ? Reader::SendResult::Full : Reader::SendResult::Closed;
   });
+  started_ = true;
 }
 
 Watcher::~Watcher() {

@@ -32,6 +32,7 @@ export function classifyFanotify(rec: FanotifyRecord, ctx: ClassifyContext): Eve
     handleType: rec.handleType,
     handle: rec.handle,
     path: rec.path ?? null,
+    pathError: rec.pathError ?? null,
     blob,
   };
 }

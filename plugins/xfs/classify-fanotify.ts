@@ -62,6 +62,7 @@ export function classifyFanotify(r: FanotifyRecord, ctx: ClassifyContext): Event
     handleType: r.handleType,
     handle: r.handle,
     path: r.path ?? null,
+    pathError: r.pathError ?? null,
     blob,
   };
 }

@@ -30,6 +30,8 @@ export interface WatchHarnessOptions {
   /** SQLite store in this directory; default an in-memory log. */
   stateDir?: string;
   settleMs?: number;
+  /** Handle lookup / probe timeout of the live source (sources.lookupTimeoutMs). */
+  lookupTimeoutMs?: number;
 }
 
 /** A connector that keeps every delivered event (what stdout/Kafka would publish). */
@@ -68,7 +70,7 @@ export class WatchHarness {
     raw.sources = sources;
     if (opts.stateDir) raw.stateDir = opts.stateDir;
     const config = validateConfig(raw, 'watch-harness');
-    const source = new LiveSource({ sources: config.sources, plugins: resolvePlugins(config), probes: opts.probes, warn, settleMs: opts.settleMs });
+    const source = new LiveSource({ sources: config.sources, plugins: resolvePlugins(config), probes: opts.probes, warn, settleMs: opts.settleMs, lookupTimeoutMs: opts.lookupTimeoutMs });
     const capture = new CapturingConnector();
     const container = buildContainer({
       config,

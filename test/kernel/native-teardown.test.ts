@@ -74,3 +74,37 @@ test('a stopped watcher is garbage-collected even when its callbacks reach it', 
   assert.equal(r.status, 0, `stderr: ${r.stderr}`);
   assert.match(r.stdout, /collected:200/);
 });
+
+test('no thread for the reader (a pids cgroup at its limit): a typed NATIVE_SYSCALL error, the process lives on', () => {
+  // cgroup v1 pids controller (this kernel's layout); a missing controller fails the test loudly.
+  const root = '/sys/fs/cgroup/pids';
+  const r = runNode(`
+    const fs = require('node:fs');
+    const n = require(${JSON.stringify(index)});
+    const cg = ${JSON.stringify(root)} + '/fsfault-test-' + process.pid;
+    fs.mkdirSync(cg);
+    let out = '';
+    try {
+      fs.writeFileSync(cg + '/cgroup.procs', String(process.pid));
+      // Every thread the process has now, and not one more.
+      fs.writeFileSync(cg + '/pids.max', fs.readFileSync(cg + '/pids.current', 'utf8').trim());
+      try {
+        n.createWatcher({ onMountsChanged() {} }, () => {});
+        out += 'created;';
+      } catch (e) {
+        out += 'error:' + e.code + ':' + e.details.errno + ':' + e.details.syscall + ';';
+      }
+      fs.writeFileSync(cg + '/pids.max', 'max');
+      // With threads available again a watcher starts and stops as usual.
+      const w = n.createWatcher({ onMountsChanged() {} }, () => {});
+      w.stop().then(() => { console.log(out + 'second:ok'); });
+    } finally {
+      process.on('exit', () => {
+        fs.writeFileSync(${JSON.stringify(root)} + '/cgroup.procs', String(process.pid));
+        fs.rmdirSync(cg);
+      });
+    }
+  `);
+  assert.equal(r.status, 0, `stdout: ${r.stdout} stderr: ${r.stderr}`);
+  assert.match(r.stdout, /error:NATIVE_SYSCALL:EAGAIN:pthread_create;second:ok/);
+});

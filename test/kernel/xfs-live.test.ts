@@ -111,15 +111,15 @@ class XfsWatch {
     const w = new XfsWatch(lf, source, pipeline, c.get<EventQueue>(TOKENS.Queue), c.get<MemoryLog>(TOKENS.EventLog));
     assert.equal(log, w.log);
     await pipeline.start();
-    w.mounted();
+    await w.mounted();
     return w;
   }
 
   /** What the live source does when the filesystem (re)appears in the mount table. */
-  mounted(): void {
+  async mounted(): Promise<void> {
     const m = readMountTable().find((x) => x.mountPoint === this.lf.mountPoint);
     assert.ok(m, `${this.lf.mountPoint} is mounted`);
-    this.mount = { ...m, ...this.probe.onMount(m) };
+    this.mount = { ...m, ...(await this.probe.onMount(m)) };
     this.source.inject([{ source: 'mount', action: 'mounted', mount: this.mount, readAtUs: Date.now() * 1000, fanotify: false }]);
   }
 
@@ -128,8 +128,8 @@ class XfsWatch {
   }
 
   /** One probe poll, as the live source runs it on its timer and after an error. */
-  poll(): RawRecord[] {
-    const records = this.probe.poll(this.mount);
+  async poll(): Promise<RawRecord[]> {
+    const records = await this.probe.poll(this.mount);
     this.source.inject(records);
     return records;
   }
@@ -227,14 +227,14 @@ test('inode cluster with a bad magic: inode events in the right AG with errno 11
   try {
     assert.equal(w.mount.geometry?.blocksize, 4096);
     assert.ok((w.mount.geometry?.agcount ?? 0) >= 2 && (w.mount.geometry?.agblocks ?? 0) > 0);
-    const before = w.poll();
+    const before = await w.poll();
     assert.ok(before.every((r) => r.source === 'ioctl' && r.sick === 0 && r.failure === null), 'healthy before the read');
     assert.equal(before.filter((r) => r.source === 'ioctl' && r.scope === 'ag').length, w.mount.geometry!.agcount);
 
     assert.ok(fails('stat', [path.join(lf.mountPoint, victim.file)]), 'stat of the damaged inode fails');
     await w.settle();
     // the live source polls shortly after an error
-    const after = w.poll();
+    const after = await w.poll();
     const sickAg = after.find((r) => r.source === 'ioctl' && r.scope === 'ag' && r.sick !== 0);
     assert.ok(sickAg && sickAg.source === 'ioctl', 'an AG reports sick flags');
     assert.equal(sickAg.index, victim.ag);
@@ -279,7 +279,7 @@ test('directory block with a bad magic: repeated ls/find merge into a handful of
     }
     assert.equal(failed, 16, 'every read of the directory fails');
     await w.settle();
-    w.poll();
+    await w.poll();
     await w.settle();
     const es = w.events();
     const dirEvents = es.filter((e) => e.blob!.metadataType === 'dir3_data');
@@ -323,10 +323,10 @@ test('xfs_io shutdown: one DIED (shutdown: user); later accesses add no ERROR; t
     for (const a of [['touch', path.join(lf.mountPoint, 'zz')], ['ls', path.join(lf.mountPoint, 'd1')], ['cat', path.join(lf.mountPoint, 'd1', 'f1')]]) {
       assert.ok(fails(a[0]!, a.slice(1)), `${a.join(' ')} fails on the dead filesystem`);
     }
-    const probed = w.poll();
+    const probed = await w.poll();
     assert.equal(probed.length, 1);
     assert.ok(probed[0]!.source === 'ioctl' && probed[0]!.failure === 'EIO', JSON.stringify(probed));
-    assert.deepEqual(w.poll(), [], 'backed off: no ioctl on the next poll');
+    assert.deepEqual(await w.poll(), [], 'backed off: no ioctl on the next poll');
     await w.settle();
     es = w.events();
     assert.equal(es.filter((e) => e.kind === 'ERROR').length, 0, 'no ERROR after the death');
@@ -335,7 +335,7 @@ test('xfs_io shutdown: one DIED (shutdown: user); later accesses add no ERROR; t
     w.unmounted();
     p.umount(lf);
     p.mount(lf);
-    w.mounted();
+    await w.mounted();
     assert.ok(fails('stat', [path.join(lf.mountPoint, victim.file)]), 'the bad dinode fails to load');
     await w.settle();
     es = w.events();
@@ -344,7 +344,7 @@ test('xfs_io shutdown: one DIED (shutdown: user); later accesses add no ERROR; t
     assert.equal(revived[0]!.errno, 117);
     assert.equal(revived[0]!.inode, victim.ino);
     assert.equal(revived[0]!.blob!.structure, 'dinode');
-    const again = w.probe.poll(w.mount);
+    const again = await w.probe.poll(w.mount);
     assert.ok(again.length > 0 && again.every((r) => r.source === 'ioctl' && r.failure === null), 'the probe works again after the remount');
   } finally {
     await w.stop();

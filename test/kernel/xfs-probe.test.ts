@@ -31,11 +31,11 @@ function mountOf(lf: LoopFs): MountInfo {
   return m;
 }
 
-const health = (rs: ReturnType<XfsHealthProbe['poll']>) => rs as HealthRecord[];
+const health = (rs: Awaited<ReturnType<XfsHealthProbe['poll']>>) => rs as HealthRecord[];
 
-test('onMount: geometry equals the superblock as xfs_db reads it', () => {
+test('onMount: geometry equals the superblock as xfs_db reads it', async () => {
   const lf = pool.create('xfs');
-  const { geometry } = new XfsHealthProbe().onMount(mountOf(lf));
+  const { geometry } = await new XfsHealthProbe().onMount(mountOf(lf));
   const sb = sh('xfs_db', ['-r', '-c', 'sb 0', '-c', 'p blocksize agblocks agcount dblocks inodesize sectsize logblocks', lf.loopDev]);
   const v = (k: string) => Number(new RegExp(`^${k} = (\\d+)$`, 'm').exec(sb)![1]);
   assert.deepEqual(geometry, {
@@ -49,14 +49,14 @@ test('onMount: geometry equals the superblock as xfs_db reads it', () => {
   });
 });
 
-test('poll: one fs record and at most maxAgsPerPoll AG records, round robin over every AG', () => {
+test('poll: one fs record and at most maxAgsPerPoll AG records, round robin over every AG', async () => {
   const lf = pool.create('xfs', { sizeMiB: 1400, mkfsArgs: ['-d', 'agcount=20'] });
   const m = mountOf(lf);
   const probe = new XfsHealthProbe({ maxAgsPerPoll: 8 });
-  probe.onMount(m);
+  await probe.onMount(m);
   const seen = new Set<number>();
   for (let i = 0; i < 3; i++) {
-    const rs = health(probe.poll(m));
+    const rs = health(await probe.poll(m));
     assert.equal(rs.length, 9, 'fs + 8 AGs');
     assert.deepEqual(rs[0], { ...rs[0]!, source: 'ioctl', device: lf.device, fsType: 'xfs', scope: 'fs', index: null, sick: 0, checked: 0, failure: null });
     for (const r of rs.slice(1)) {
@@ -68,19 +68,19 @@ test('poll: one fs record and at most maxAgsPerPoll AG records, round robin over
   assert.equal(seen.size, 20, 'ceil(20 / 8) = 3 polls cover every AG');
 });
 
-test('after a shutdown: one EIO record, then nothing while backing off; never a throw', () => {
+test('after a shutdown: one EIO record, then nothing while backing off; never a throw', async () => {
   const lf = pool.create('xfs');
   const m = mountOf(lf);
   const probe = new XfsHealthProbe({ maxBackoffPolls: 4 });
-  probe.onMount(m);
+  await probe.onMount(m);
   sh('xfs_io', ['-x', '-c', 'shutdown', lf.mountPoint]);
-  const first = health(probe.poll(m));
+  const first = health(await probe.poll(m));
   assert.equal(first.length, 1);
   assert.equal(first[0]!.scope, 'fs');
   assert.equal(first[0]!.failure, 'EIO');
-  for (let i = 0; i < 50; i++) assert.deepEqual(probe.poll(m), [], `poll ${i + 2}: the same failure is not reported again`);
+  for (let i = 0; i < 50; i++) assert.deepEqual(await probe.poll(m), [], `poll ${i + 2}: the same failure is not reported again`);
   // mounted while shut down (or gone): no geometry rather than a wrong one
-  assert.deepEqual(probe.onMount(m), {});
+  assert.deepEqual(await probe.onMount(m), {});
   pool.umount(lf);
 });
 

@@ -61,6 +61,7 @@ test('live source + probe: inode cluster damage → inode events in the right AG
   const h = await WatchHarness.start({ mountPoints: [lf.mountPoint], probes: [new XfsHealthProbe()], settleMs: 100 });
   try {
     const mine = () => h.eventsOf(lf.device) as FsEvent<XfsBlob>[];
+    await h.source.flushed(); // the geometry ioctl runs off the JS thread
     assert.equal(h.source.watched()[0]?.mount.geometry?.blocksize, 4096, 'the probe attached the geometry');
     assert.ok(fails('stat', [path.join(lf.mountPoint, cluster.file)]));
     await h.waitFor('AG INODES from the probe poll after the error', () => mine().some((e) => e.blob!.agno === cluster.ag && e.blob!.agSick.includes('inodes')));

@@ -131,3 +131,50 @@ test('truncation and corruption are AVRO_FILE_CORRUPT naming the file and the by
   badSync[bytes.length - 1] = badSync[bytes.length - 1]! ^ 1;
   expectCorrupt('sync.avro', badSync, bytes.length - 16, /sync marker/);
 });
+
+test('a damaged string in a null-codec file is AVRO_FILE_CORRUPT at its byte offset, not a good event with mangled text', async () => {
+  const s = setup();
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'fsfault-utf8-'));
+  try {
+    const file = path.join(d, 'nine.avro');
+    const w = await OcfWriter.create(file, { schemaText: s.schema.text, codec: 'null', blockRecords: 100 });
+    for (let i = 0; i < 9; i++) await w.append(s.codec.encode({ ...ev(), host: `host-with-a-name-${i}` }));
+    await w.finish();
+    const bytes = fs.readFileSync(file);
+    const at = bytes.indexOf('host-with-a-name-4');
+    assert.ok(at > 0);
+    const damaged = Buffer.from(bytes);
+    damaged[at + 5] = 0xff; // not UTF-8: a flipped byte on disk, nothing else changed
+    const f = path.join(d, 'damaged.avro');
+    fs.writeFileSync(f, damaged);
+    const r = OcfReader.open(f);
+    try {
+      assert.throws(
+        () => [...r.records()],
+        (e: unknown) => {
+          assert.ok(isFsfaultError(e, 'AVRO_FILE_CORRUPT'), String(e));
+          assert.equal(e.details.offset, at, 'the offset of the damaged string');
+          assert.match(e.message, /record 5 of 9 .*host is not valid UTF-8/);
+          return true;
+        },
+      );
+    } finally {
+      r.close();
+    }
+    // The intact file reads all nine; valid multi-byte UTF-8 passes.
+    const file2 = path.join(d, 'utf8.avro');
+    const w2 = await OcfWriter.create(file2, { schemaText: s.schema.text, codec: 'null', blockRecords: 100 });
+    await w2.append(s.codec.encode({ ...ev(), host: 'hôte-日本-🙂' }));
+    await w2.finish();
+    for (const fname of [file, file2]) {
+      const ok = OcfReader.open(fname);
+      try {
+        assert.ok([...ok.records()].length >= 1);
+      } finally {
+        ok.close();
+      }
+    }
+  } finally {
+    fs.rmSync(d, { recursive: true, force: true });
+  }
+});

@@ -1,4 +1,4 @@
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { interpolate, parseConfigText, validateConfig } from '../../core/config/load';
 import { isFsfaultError } from '../../core/errors';
@@ -38,4 +38,22 @@ describe('config', () => {
     );
     assert.throws(() => parseConfigText('a: [1,\n', 'c.yaml', {}), (e: unknown) => isFsfaultError(e, 'CONFIG_UNREADABLE'));
   });
+});
+
+test('a YAML warning (unknown tag or directive) is a one-line CONFIG_UNREADABLE, nothing printed', () => {
+  const emit = process.emitWarning;
+  const printed: unknown[] = [];
+  process.emitWarning = ((w: unknown) => printed.push(w)) as typeof process.emitWarning;
+  try {
+    for (const text of ['host: !weird a\n', '%FOO bar\n---\nhost: a\n']) {
+      assert.throws(
+        () => parseConfigText(text, 'c.yaml', {}),
+        (e: unknown) => isFsfaultError(e, 'CONFIG_UNREADABLE') && /^c\.yaml: not valid YAML: [^\n]+$/.test((e as Error).message),
+        text,
+      );
+    }
+  } finally {
+    process.emitWarning = emit;
+  }
+  assert.deepEqual(printed, []);
 });

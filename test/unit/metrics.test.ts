@@ -8,6 +8,7 @@ import type { Pipeline } from '../../core/pipeline/pipeline';
 import { ReplaySource } from '../../core/sources/replay-source';
 import { createStdoutConnector } from '../../connectors/stdout/stdout-connector';
 import { startMetricsServer, parseListen } from '../../core/metrics/server';
+import { statusText } from '../../core/projections/status-view';
 import { isFsfaultError } from '../../core/errors';
 import { examplePlugin } from '../../plugins/example';
 import { filesystemFamilies, MAX_FILESYSTEMS } from '../../core/metrics/filesystem-families';
@@ -58,6 +59,41 @@ describe('metrics endpoint', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('exposes the live source counters (kmsg rejected, lookup timeouts); the rejected total is kept in the store across runs and shown by status', async () => {
+    let log: MemoryLog | null = null;
+    const run = async (rejectedThisRun: number) => {
+      const c = buildContainer({
+        config: validateConfig({ host: 't', queue: { lingerMs: 0 } }),
+        plugins: [examplePlugin],
+        log: (_s, codec) => (log ??= new MemoryLog(codec)),
+        sources: [new ReplaySource(path.join(fixturesDir, 'example-basic.jsonl'))],
+        connectors: [],
+        warn: () => undefined,
+      });
+      const pipeline = c.get<Pipeline>(TOKENS.Pipeline);
+      pipeline.useLiveState({ sourceCounters: () => ({ kmsgRejected: rejectedThisRun, resolveTimeouts: 2, resolveRefused: 1, probeTimeouts: 4 }) });
+      await pipeline.start();
+      const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.readiness());
+      try {
+        await pipeline.drain();
+        return await (await fetch(`http://127.0.0.1:${server.address.port}/metrics`)).text();
+      } finally {
+        await server.close();
+        await pipeline.stop();
+      }
+    };
+    const text = await run(3);
+    assert.equal(sample(text, 'fsfault_kmsg_rejected_records_total'), 3);
+    assert.equal(sample(text, 'fsfault_path_resolve_timeouts_total'), 2);
+    assert.equal(sample(text, 'fsfault_path_resolve_refused_total'), 1);
+    assert.equal(sample(text, 'fsfault_probe_timeouts_total'), 4);
+    assert.equal(log!.sourceCursor('kmsg.rejected'), '3');
+    await run(2);
+    const l = log!;
+    assert.equal(l.sourceCursor('kmsg.rejected'), '5', 'a second run adds to the stored total');
+    assert.match(statusText(l.health(), l.info()), /kernel log: 5 records written by user processes \(facility != 0\) rejected/);
   });
 
   it('serves per-filesystem series, the process defaults and build info (prom-client)', async () => {

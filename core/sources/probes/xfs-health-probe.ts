@@ -13,6 +13,8 @@
  * second time, which the xfs plugin would count as a new error (kernel-error-sources.md 5.1: a
  * careless loop flooded 470,000 records). AG INODES already says "bad inodes were seen here".
  *
+ * The ioctls run off the JS thread (native xfs*Async): on a failing disk they can wait seconds.
+ *
  * A failed probe (EIO after a forced shutdown, where even open() of the mount point fails) is one
  * HealthRecord with `failure` set: no event (the shutdown line is the event), but the record shows
  * the probe stopped. Then the mount backs off, doubling the polls it skips up to `maxBackoffPolls`,
@@ -20,7 +22,7 @@
  */
 import { isFsfaultError } from '../../errors';
 import type { HealthRecord, MountInfo, RawRecord } from '../../model/raw-record';
-import { xfsAgGeometry, xfsFsGeometry } from '../../../native/index';
+import { xfsAgGeometryAsync, xfsFsGeometryAsync } from '../../../native/index';
 import type { XfsFsGeometry } from '../../../native/index';
 import type { FsProbe } from '../probe';
 
@@ -64,12 +66,12 @@ export class XfsHealthProbe implements FsProbe {
     if (!Number.isInteger(this.maxBackoff) || this.maxBackoff < 1) throw new RangeError(`maxBackoffPolls must be a positive integer (got ${this.maxBackoff})`);
   }
 
-  onMount(mount: MountInfo): Partial<Pick<MountInfo, 'geometry'>> {
+  async onMount(mount: MountInfo): Promise<Partial<Pick<MountInfo, 'geometry'>>> {
     // Forget earlier mounts of this device: their ids never come back.
     for (const k of this.states.keys()) if (k.startsWith(`${mount.device}@`)) this.states.delete(k);
     this.states.set(key(mount), { nextAg: 0, failure: null, skip: 0, backoff: 1 });
     try {
-      return { geometry: mountGeometry(xfsFsGeometry(mount.mountPoint)) };
+      return { geometry: mountGeometry(await xfsFsGeometryAsync(mount.mountPoint)) };
     } catch (e) {
       // Mounted already shut down, or gone again: no geometry means no AG numbers, never wrong ones.
       errnoOf(e); // rethrows anything but a failed ioctl
@@ -77,7 +79,7 @@ export class XfsHealthProbe implements FsProbe {
     }
   }
 
-  poll(mount: MountInfo): RawRecord[] {
+  async poll(mount: MountInfo): Promise<RawRecord[]> {
     let st = this.states.get(key(mount));
     if (!st) {
       st = { nextAg: 0, failure: null, skip: 0, backoff: 1 };
@@ -101,7 +103,7 @@ export class XfsHealthProbe implements FsProbe {
     });
     let fs: XfsFsGeometry;
     try {
-      fs = xfsFsGeometry(mount.mountPoint);
+      fs = await xfsFsGeometryAsync(mount.mountPoint);
     } catch (e) {
       return this.failed(st, record('fs', null, 0, 0, errnoOf(e)));
     }
@@ -111,7 +113,7 @@ export class XfsHealthProbe implements FsProbe {
     for (let i = 0; i < n; i++) {
       const agno = (first + i) % fs.agcount;
       try {
-        const ag = xfsAgGeometry(mount.mountPoint, agno);
+        const ag = await xfsAgGeometryAsync(mount.mountPoint, agno);
         out.push(record('ag', agno, ag.sick, ag.checked, null));
       } catch (e) {
         out.push(...this.failed(st, record('ag', agno, 0, 0, errnoOf(e))));
