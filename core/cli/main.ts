@@ -7,13 +7,14 @@ import { Command, CommanderError } from 'commander';
 import { FsfaultError, isFsfaultError } from '../errors';
 import { processIo, type CliIo } from './io';
 export { stdoutClosed } from './io';
-import { COMMANDS } from './commands';
+import { commandsFor } from './commands';
 import { packageVersion } from '../package-info';
 import { stderrIsJournal } from '../log/logger';
 
 const USAGE_CODES = new Set(['CLI_BAD_ARGUMENT', 'CONFIG_INVALID', 'CONFIG_UNREADABLE', 'CONFIG_ENV_MISSING', 'REPLAY_BAD_LINE', 'REPLAY_UNREADABLE']);
 
-export function createProgram(io: CliIo): Command {
+/** The program with the commands `args` (the words after `fsfault`) need; see commandsFor. */
+export async function createProgram(io: CliIo, args: readonly string[] = []): Promise<Command> {
   const program = new Command('fsfault')
     .description('Turns Linux filesystem errors into a reliable stream of events.')
     .version(packageVersion())
@@ -27,7 +28,8 @@ export function createProgram(io: CliIo): Command {
   // An empty value ('--state-dir ""', '--host ""') is never meant: without this check it silently
   // means "the default" (a replay writing /var/lib/fsfault) or an empty host name in every event.
   program.hook('preAction', (_program, action) => rejectEmptyValues(action));
-  for (const register of COMMANDS) register(program, io);
+  const registers = await Promise.all(commandsFor(args).map((c) => c.load()));
+  for (const register of registers) register(program, io);
   for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
   return program;
 }
@@ -44,8 +46,8 @@ function rejectEmptyValues(cmd: Command): void {
 
 /** Run the CLI; resolves with the exit code (never throws). */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const program = createProgram(io);
   try {
+    const program = await createProgram(io, argv.slice(2));
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {

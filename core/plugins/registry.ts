@@ -6,7 +6,7 @@
 import { FsfaultError } from '../errors';
 import { CORE_API_VERSION, type FsPlugin } from '../plugin-api';
 import { blobFullName } from '../schema/compose';
-import { satisfies } from './semver-range';
+import { satisfies } from '../edges/semver';
 
 const NAME = /^[a-z][a-z0-9_]{0,31}$/;
 const REQUIRED_FUNCTIONS = ['classify', 'mergeKey', 'merge', 'terminal'] as const;

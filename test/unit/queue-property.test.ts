@@ -2,32 +2,29 @@
  * Property tests of the core queue: random interleavings of push / reportLoss / take / setBudget /
  * revive, checked after every operation against an independent tally kept here.
  *
- * FSFAULT_QUEUE_PROP_RUNS=5000 runs more sequences; FSFAULT_QUEUE_PROP_SEED=<n> starts from another
- * seed (a failure prints the seed that reproduces it, run it alone with FSFAULT_QUEUE_PROP_RUNS=1).
+ * fast-check drives each sequence from a tape of random numbers in [0, 1) and, on a failure,
+ * shrinks the tape (fewer operations, smaller choices) to a minimal counterexample, printed with
+ * the seed and path that replay it. FSFAULT_QUEUE_PROP_RUNS=5000 runs more sequences;
+ * FSFAULT_QUEUE_PROP_SEED=<n> fixes the seed.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import type { Blob, FsEvent, FsIdentity } from '../../core/model/event';
 import { fsKey } from '../../core/model/fs-key';
 import { EventQueue, QUEUE_EVENT_OVERHEAD_BYTES } from '../../core/queue/event-queue';
 import type { PushOutcome, QueueHooks } from '../../core/queue/queue-types';
 
 const RUNS = Number(process.env.FSFAULT_QUEUE_PROP_RUNS ?? 500);
-const FIRST_SEED = Number(process.env.FSFAULT_QUEUE_PROP_SEED ?? 0x5eed);
+const SEED = process.env.FSFAULT_QUEUE_PROP_SEED === undefined ? undefined : Number(process.env.FSFAULT_QUEUE_PROP_SEED);
 const OPS = 200;
 const FILESYSTEMS = 4;
 const KEYS = 5;
 
-/** mulberry32: tiny, fast, well-distributed 32-bit PRNG; enough to drive interleavings reproducibly. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** The sequence's random choices, read in order from the tape fast-check generated (0 once used up). */
+function tapeOf(values: readonly number[]): () => number {
+  let i = 0;
+  return () => (i < values.length ? values[i++]! : 0);
 }
 
 interface PBlob extends Blob {
@@ -51,8 +48,7 @@ function sizeOf(e: FsEvent): number {
   return 60 + (e.blob ? (e.blob as PBlob).pad : 0);
 }
 
-function runSequence(seed: number): void {
-  const rnd = mulberry32(seed);
+function runSequence(rnd: () => number): void {
   const int = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
   const tinyOrBig = (): number => (rnd() < 0.3 ? int(0, 3) * (QUEUE_EVENT_OVERHEAD_BYTES + 100) : int(5, 60) * (QUEUE_EVENT_OVERHEAD_BYTES + 100));
 
@@ -297,13 +293,10 @@ function runSequence(seed: number): void {
 }
 
 test(`queue properties hold over ${RUNS} random sequences of ${OPS} operations`, () => {
-  for (let i = 0; i < RUNS; i++) {
-    const seed = (FIRST_SEED + i) >>> 0;
-    try {
-      runSequence(seed);
-    } catch (err) {
-      const msg = err instanceof Error ? err.message : String(err);
-      throw new Error(`queue property failed with seed ${seed} (FSFAULT_QUEUE_PROP_SEED=${seed} FSFAULT_QUEUE_PROP_RUNS=1): ${msg}`, { cause: err });
-    }
-  }
+  // About 6 choices per operation: a full tape runs all OPS operations; shrinking shortens it.
+  const tape = fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { maxLength: OPS * 8 });
+  fc.assert(
+    fc.property(tape, (values) => runSequence(tapeOf(values))),
+    { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) },
+  );
 });

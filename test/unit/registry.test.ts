@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PluginRegistry } from '../../core/plugins/registry';
-import { satisfies } from '../../core/plugins/semver-range';
+import { satisfies } from '../../core/edges/semver';
 import { examplePlugin } from '../../plugins/example';
 import { isFsfaultError, type ErrorCode } from '../../core/errors';
 import type { FsPlugin } from '../../core/plugin-api';
