@@ -13,7 +13,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as crypto from 'node:crypto';
@@ -29,6 +28,7 @@ import { buildHeaders } from '../connectors/kafka/headers';
 import { messageKey } from '../connectors/kafka/message-key';
 import { startBroker } from '../test/kafka/helpers/broker';
 import { cliPath, repoRoot } from '../test/helpers/paths';
+import { freePort } from '../test/helpers/free-port';
 
 const EVENTS = Number(process.argv[2] ?? 200_000);
 const HOSTS = Number(process.argv[3] ?? 10_000);
@@ -40,16 +40,6 @@ const TOPIC = 'bench-fleet-events';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const secs = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e9;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function event(host: string, fsIndex: number, i: number): FsEvent {
   const t = Date.now() * 1000;

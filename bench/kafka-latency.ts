@@ -15,7 +15,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { KafkaTransport } from '../connectors/kafka/kafkajs-adapter';
 import { parseSingleObject } from '../connectors/kafka/single-object';
@@ -26,6 +25,7 @@ import { LoopFsPool, requireKernelPrereqs, type LoopFs } from '../test/helpers/l
 import { repoRoot } from '../test/helpers/paths';
 import { startBroker, KAFKA_VERSIONS } from '../test/kafka/helpers/broker';
 import { readTopic, randomTopic } from '../test/kafka/helpers/topic';
+import { freePort } from '../test/helpers/free-port';
 
 const PROBES = Number(process.argv[2] ?? 60);
 const VERSION = process.argv[3] ?? KAFKA_VERSIONS[0]!;
@@ -46,16 +46,6 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitReady(url: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

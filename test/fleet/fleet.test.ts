@@ -13,7 +13,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KafkaTransport } from '../../connectors/kafka/kafkajs-adapter';
@@ -22,6 +21,7 @@ import { startBroker, KAFKA_VERSIONS, type BrokerHandle } from '../kafka/helpers
 import { startRegistry, type RegistryServer } from '../kafka/registry-server';
 import type { FleetAgent, FleetFilesystem } from '../../fleet/merge';
 import type { FsHealth } from '../../core/projections/fs-health';
+import { freePort } from '../helpers/free-port';
 
 const HOSTS = Number(process.env.FSFAULT_FLEET_HOSTS ?? 300);
 const CHILDREN = 3;
@@ -37,16 +37,6 @@ process.on('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -8,7 +8,6 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KafkaTransport } from '../../connectors/kafka/kafkajs-adapter';
@@ -17,20 +16,11 @@ import { runCli } from '../helpers/cli';
 import { startBroker, KAFKA_VERSIONS, type BrokerHandle } from './helpers/broker';
 import { startApicurio, type ApicurioHandle } from './helpers/apicurio';
 import { readTopic, randomTopic, offsetCensus } from './helpers/topic';
+import { freePort } from '../helpers/free-port';
 
 const REPLAY = path.join(repoRoot, 'examples', 'ext4-trigger.jsonl');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function writeConfig(dir: string, kafka: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
   const file = path.join(dir, `config-${Math.random().toString(36).slice(2)}.json`);

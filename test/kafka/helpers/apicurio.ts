@@ -13,10 +13,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '../../helpers/paths';
+import { freePort } from '../../helpers/free-port';
 
 export const APICURIO_SCRIPT = path.join(repoRoot, 'test', 'registry', 'apicurio-registry.sh');
 export const APICURIO_VERSION = process.env.FSFAULT_APICURIO_VERSION ?? '3.3.3';
@@ -35,16 +35,6 @@ process.on('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startApicurio(timeoutMs = 120_000): Promise<ApicurioHandle> {
   const f = spawnSync('bash', [APICURIO_SCRIPT, 'fetch', APICURIO_VERSION], { encoding: 'utf8' });

@@ -10,10 +10,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '../../helpers/paths';
+import { freePort } from '../../helpers/free-port';
 
 export const BROKER_SCRIPT = path.join(repoRoot, 'test', 'broker', 'kafka-broker.sh');
 
@@ -51,16 +51,6 @@ process.on('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Fetch the jars (cached). Throws with Maven's output when it cannot. */
 export function fetchBrokerJars(version: string): string {
