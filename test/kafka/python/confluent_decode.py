@@ -24,7 +24,7 @@ import sys
 import time
 import uuid
 
-from confluent_kafka import Consumer
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from confluent_kafka.serialization import MessageField, SerializationContext
 
 
@@ -77,7 +77,11 @@ def main():
         "auto.offset.reset": "earliest",
         "enable.auto.commit": False,
     })
-    c.subscribe([topic])
+    # Read the partitions directly (assign), not through a consumer group: the first group on a
+    # fresh broker waits for __consumer_offsets to be created, and leaving it on close can stall,
+    # neither of which has anything to do with what is being checked here.
+    parts = c.list_topics(topic, timeout=30).topics[topic].partitions
+    c.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in sorted(parts)])
     seen = 0
     deadline = time.time() + timeout
     try:
@@ -90,7 +94,7 @@ def main():
                 continue
             headers = {k: v.decode() for k, v in (m.headers() or [])}
             value = decode(m.value())
-            print(json.dumps({"partition": m.partition(), "offset": m.offset(), "headers": headers, "key": m.key().decode(), "value": value}, default=plain))
+            print(json.dumps({"partition": m.partition(), "offset": m.offset(), "headers": headers, "key": m.key().decode(), "value": value}, default=plain), flush=True)
             seen += 1
     finally:
         c.close()
