@@ -9,15 +9,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { PassThrough } from 'node:stream';
-import { buildContainer, TOKENS } from '../../core/container';
-import { validateConfig } from '../../core/config/load';
-import { MemoryLog } from '../../core/store/memory-log';
-import type { Pipeline } from '../../core/pipeline/pipeline';
-import { ReplaySource } from '../../core/sources/replay-source';
-import { createStdoutConnector } from '../../connectors/stdout/stdout-connector';
-import { startMetricsServer } from '../../core/metrics/server';
-import { fixturesDir, repoRoot } from '../helpers/paths';
+import { repoRoot } from '../helpers/paths';
+import { withMetricsPipeline } from '../helpers/metrics-pipeline';
 
 const PROM = path.join(repoRoot, 'packaging', 'prometheus');
 const DASHBOARD = path.join(repoRoot, 'packaging', 'grafana', 'fsfault-dashboard.json');
@@ -37,26 +30,11 @@ function metricNames(expr: string): string[] {
 }
 
 async function scrapeNames(): Promise<Set<string>> {
-  const sink = new PassThrough();
-  sink.resume();
-  const c = buildContainer({
-    config: validateConfig({ host: 't', queue: { lingerMs: 0 } }),
-    log: (_s, codec) => new MemoryLog(codec),
-    sources: [new ReplaySource(path.join(fixturesDir, 'ext4-abort.jsonl'))],
-    connectors: [createStdoutConnector({ format: 'json', out: sink })],
-    warn: () => undefined,
-  });
-  const pipeline = c.get<Pipeline>(TOKENS.Pipeline);
-  await pipeline.start();
-  const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.readiness());
-  try {
-    await pipeline.drain();
-    const text = await (await fetch(`http://127.0.0.1:${server.address.port}/metrics`)).text();
+  return withMetricsPipeline('ext4-abort.jsonl', undefined, async (base, pipeline) => {
+    const text = await (await fetch(`${base}/metrics`)).text();
     await pipeline.stop();
     return new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!));
-  } finally {
-    await server.close();
-  }
+  });
 }
 
 describe('alert rules and dashboard', () => {

@@ -6,7 +6,6 @@ import { validateConfig } from '../../core/config/load';
 import { MemoryLog } from '../../core/store/memory-log';
 import type { Pipeline } from '../../core/pipeline/pipeline';
 import { ReplaySource } from '../../core/sources/replay-source';
-import { createStdoutConnector } from '../../connectors/stdout/stdout-connector';
 import { startMetricsServer, parseListen } from '../../core/metrics/server';
 import { statusText } from '../../core/projections/status-view';
 import { isFsfaultError } from '../../core/errors';
@@ -14,8 +13,8 @@ import { examplePlugin } from '../../plugins/example';
 import { filesystemFamilies, MAX_FILESYSTEMS } from '../../core/metrics/filesystem-families';
 import { emptyProjection, foldEvent, type FsHealth } from '../../core/projections/fs-health';
 import { fixturesDir, repoRoot } from '../helpers/paths';
+import { withMetricsPipeline } from '../helpers/metrics-pipeline';
 import { runCli } from '../helpers/cli';
-import { PassThrough } from 'node:stream';
 
 function sample(text: string, name: string, labels = ''): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
@@ -25,22 +24,7 @@ function sample(text: string, name: string, labels = ''): number {
 
 describe('metrics endpoint', () => {
   it('serves the counters of a real pipeline run; the accounting identity holds from outside', async () => {
-    const sink = new PassThrough();
-    sink.resume();
-    const c = buildContainer({
-      config: validateConfig({ host: 't', queue: { lingerMs: 0 } }),
-      plugins: [examplePlugin],
-      log: (_s, codec) => new MemoryLog(codec),
-      sources: [new ReplaySource(path.join(fixturesDir, 'example-basic.jsonl'))],
-      connectors: [createStdoutConnector({ format: 'json', out: sink })],
-      warn: () => undefined,
-    });
-    const pipeline = c.get<Pipeline>(TOKENS.Pipeline);
-    await pipeline.start();
-    const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.readiness());
-    try {
-      await pipeline.drain();
-      const base = `http://127.0.0.1:${server.address.port}`;
+    await withMetricsPipeline('example-basic.jsonl', [examplePlugin], async (base, pipeline) => {
       const res = await fetch(`${base}/metrics`);
       assert.equal(res.status, 200);
       assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
@@ -56,9 +40,7 @@ describe('metrics endpoint', () => {
       assert.equal((await fetch(`${base}/nope`)).status, 404);
       await pipeline.stop();
       assert.equal((await fetch(`${base}/readyz`)).status, 503, 'not ready once stopping');
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('exposes the live source counters (kmsg rejected, lookup timeouts); the rejected total is kept in the store across runs and shown by status', async () => {
@@ -97,21 +79,8 @@ describe('metrics endpoint', () => {
   });
 
   it('serves per-filesystem series, the process defaults and build info (prom-client)', async () => {
-    const sink = new PassThrough();
-    sink.resume();
-    const c = buildContainer({
-      config: validateConfig({ host: 't', queue: { lingerMs: 0 } }),
-      log: (_s, codec) => new MemoryLog(codec),
-      sources: [new ReplaySource(path.join(fixturesDir, 'ext4-abort.jsonl'))],
-      connectors: [createStdoutConnector({ format: 'json', out: sink })],
-      warn: () => undefined,
-    });
-    const pipeline = c.get<Pipeline>(TOKENS.Pipeline);
-    await pipeline.start();
-    const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.readiness());
-    try {
-      await pipeline.drain();
-      const res = await fetch(`http://127.0.0.1:${server.address.port}/metrics`);
+    await withMetricsPipeline('ext4-abort.jsonl', undefined, async (base, pipeline) => {
+      const res = await fetch(`${base}/metrics`);
       const text = await res.text();
       // fs is the filesystem's identity (its uuid), device only a label.
       const fsl = '{fs="uuid:8e4ff473-fbfc-4028-9120-5b5902bbef03",device="loop0",type="ext4"';
@@ -127,9 +96,7 @@ describe('metrics endpoint', () => {
         assert.ok(sample(text, name) >= 0, name);
       }
       await pipeline.stop();
-    } finally {
-      await server.close();
-    }
+    });
   });
 
   it('bounds the per-filesystem series: past the cap, filesystems are summed under fs="_other"', () => {
