@@ -12,7 +12,12 @@ import type { RawRecord, MountInfo, KmsgRecord, FanotifyRecord, CounterRecord, H
 export type { Blob, EventDraft, FsEvent, Subtype, RawRecord, MountInfo, KmsgRecord, FanotifyRecord, CounterRecord, HealthRecord };
 export { SUBTYPES, subtypeMask, subtypeNames } from './model/event';
 export { errnoName, errnoNumber } from './model/errno';
-export { FsfaultError } from './errors';
+export { FsfaultError, isFsfaultError } from './errors';
+/**
+ * The native calls a probe may make (1.3.0): filesystem ioctls run off the JS thread, failing with
+ * a typed NATIVE_SYSCALL error (details.errno). Re-exported whole: core names no filesystem.
+ */
+export * as kernel from '../native/plugin-calls';
 
 /**
  * 1.1.0: optional `continuation` (lines that complete the previous report), context
@@ -20,8 +25,11 @@ export { FsfaultError } from './errors';
  * 1.2.0: counters addressed by the mount (`CounterProbe.sysfsDirOf(mount)`: btrfs keys sysfs by
  * UUID, not device) and `*` path segments in `files` (one per device of a multi-device
  * filesystem); optional `watchMode(mount, kernel)` says how `doctor` describes a log-only watch.
+ * 1.3.0: probes belong to plugins: `FsProbe` is part of the API, a plugin's optional `createProbe()`
+ * makes the probe the live source polls with the mount as input, and `kernel` gives probes the
+ * native calls (ioctls) they need; `isFsfaultError` re-exported.
  */
-export const CORE_API_VERSION = '1.2.0';
+export const CORE_API_VERSION = '1.3.0';
 
 export interface PluginMeta {
   /** Unique, lower-case, [a-z0-9_]: also the Avro namespace suffix of the blob. */
@@ -75,6 +83,21 @@ export interface CounterProbe {
    * increase with the errors it saw for the filesystem and reports any shortfall as a loss.
    */
   total(record: CounterRecord): number | null;
+}
+
+/**
+ * A filesystem probe: reads per-filesystem state the kernel keeps outside the log (health ioctls,
+ * geometry). The live source calls it when a filesystem of its type is mounted, on a timer, and
+ * shortly after that filesystem reported an error; always with the mount (never a device name
+ * alone: a multi-device filesystem has no single device). Probes do I/O; classify stays pure and
+ * only classifies what probes read.
+ */
+export interface FsProbe {
+  readonly fsType: string;
+  /** Extra facts to attach to the mount when it appears (e.g. geometry, for `ctx.fsGeometry`). */
+  onMount?(mount: MountInfo): Partial<Pick<MountInfo, 'geometry'>> | Promise<Partial<Pick<MountInfo, 'geometry'>>>;
+  /** Read the current state; records go through the pipeline like any other (HealthRecord ...). */
+  poll(mount: MountInfo): RawRecord[] | Promise<RawRecord[]>;
 }
 
 /** An Avro record schema as plain JSON (no avsc types cross this boundary). */
@@ -131,6 +154,11 @@ export interface FsPlugin<B extends Blob = Blob> {
    * count does not change; the line never becomes an event of its own.
    */
   continuation?(record: KmsgRecord, previous: Readonly<FsEvent<B>>): B | null;
+  /**
+   * Optional (1.3.0): a new probe of this plugin's filesystems. Called once per container; the
+   * live source polls it for every mount of a type in `meta.fsTypes` (when sources.health.enabled).
+   */
+  createProbe?(): FsProbe;
 }
 
 /** Small helper so a plugin file reads as a declaration. */

@@ -15,9 +15,13 @@ import { continuation } from './continuation';
 import { classifyHealthMonitor, isHealthMonitorRecord } from './healthmon';
 import { merge, mergeKey } from './merge';
 import { terminal } from './terminal';
+import { XfsHealthProbe } from './probe/health-probe';
+import { xfsMode } from './probe/mode';
 
 export type { XfsBlob } from './blob';
 export type { XfsHealthMonitorRecord } from './healthmon';
+export { XfsHealthProbe } from './probe/health-probe';
+export { xfsMode } from './probe/mode';
 
 function classify(record: RawRecord, ctx: ClassifyContext): EventDraft<XfsBlob> | null {
   // The health-monitor record is not in the core's RawRecord union yet (proposed in README.md).
@@ -52,7 +56,16 @@ export const xfsPlugin: FsPlugin<XfsBlob> & {
     merge,
     terminal,
     // Linux 6.x: XFS sends no FAN_FS_ERROR; its errors are seen in the log and in the health ioctls.
-    watchMode: () => ({ mode: 'log+ioctl', detail: 'kernel log and health ioctls' }),
+    // 7.0+ adds FAN_FS_ERROR and the health monitor (probe/mode.ts says which this kernel has).
+    watchMode: (mount) => {
+      const r = xfsMode(mount);
+      const how = r.evidence === 'kallsyms' ? 'kernel symbols' : 'kernel release';
+      return r.mode === 'log+ioctl'
+        ? { mode: r.mode, detail: 'kernel log and health ioctls' }
+        : { mode: r.mode, detail: `kernel log, health ioctls, FAN_FS_ERROR${r.healthMonitor ? ' and the health monitor' : ''} (from the ${how})` };
+    },
+    // The health probe (geometry at mount, fs/AG sick flags per poll) travels with the plugin.
+    createProbe: () => new XfsHealthProbe(),
   }),
   continuation,
 };
