@@ -226,7 +226,7 @@ const healthmonBuffer: FuzzTarget = {
       const { events, consumed } = native.parseXfsHealthmonForTest(b);
       // Whole records only, every one decoded: nothing vanishes, nothing is invented.
       if (consumed !== b.length - (b.length % 64) || events.length !== consumed / 64) throw new Error(`${b.length} bytes: consumed ${consumed}, ${events.length} events`);
-      for (const e of events) if (typeof e.domain !== 'string' || typeof e.type !== 'string' || !Number.isSafeInteger(e.timeUs)) throw new Error(`bad event ${JSON.stringify({ ...e, timeNs: String(e.timeNs) })}`);
+      for (const e of events) if (typeof e.domain !== 'string' || typeof e.type !== 'string' || !(Number.isFinite(e.timeUs) && e.timeUs >= 0) || typeof e.timeNs !== 'bigint') throw new Error(`bad event ${JSON.stringify({ ...e, timeNs: String(e.timeNs) })}`);
     }));
   },
 };
