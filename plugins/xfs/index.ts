@@ -19,7 +19,8 @@ import { XfsHealthProbe } from './probe/health-probe';
 import { xfsMode } from './probe/mode';
 
 export type { XfsBlob } from './blob';
-export type { XfsHealthMonitorRecord } from './healthmon';
+export type { XfsHealthMonitorRecord, XfsHealthmonEventIn } from './healthmon';
+export { HEALTHMON_LOST, HEALTHMON_UNKNOWN, healthmonRecords } from './healthmon';
 export { XfsHealthProbe } from './probe/health-probe';
 export { xfsMode } from './probe/mode';
 
