@@ -27,7 +27,9 @@ export * as kernel from '../native/plugin-calls';
  * filesystem); optional `watchMode(mount, kernel)` says how `doctor` describes a log-only watch.
  * 1.3.0: probes belong to plugins: `FsProbe` is part of the API, a plugin's optional `createProbe()`
  * makes the probe the live source polls with the mount as input, and `kernel` gives probes the
- * native calls (ioctls) they need; `isFsfaultError` re-exported.
+ * native calls (ioctls) they need; `isFsfaultError` re-exported; `meta.fanotifyErrorsSince` (which
+ * kernels send FAN_FS_ERROR for the plugin's filesystems), `doctorChecks(mount)`, `report` (the
+ * plugin's sections of `fsfault report`).
  */
 export const CORE_API_VERSION = '1.3.0';
 
@@ -41,6 +43,47 @@ export interface PluginMeta {
   /** Filesystem types (as in /proc/self/mountinfo) this plugin claims. */
   fsTypes: string[];
   description?: string;
+  /**
+   * Optional (1.3.0): first kernel release (`major.minor`, e.g. `5.16`) whose driver of these
+   * filesystem types sends fanotify FAN_FS_ERROR. The live source marks only from that release on
+   * (a mark is accepted everywhere, but stays silent where the driver never reports), and
+   * `doctor` says why not. Absent: never marked.
+   */
+  fanotifyErrorsSince?: string;
+}
+
+/** One line of `fsfault doctor` a plugin adds for a mount of its filesystems (1.3.0). */
+export interface DoctorCheck {
+  /** Short name, e.g. `ratelimit`; doctor prefixes the plugin's name. */
+  name: string;
+  status: 'ok' | 'warn' | 'fail';
+  detail: string;
+}
+
+/**
+ * A table of `fsfault report` a plugin declares (1.3.0): the top values of one field of its
+ * events' blobs (ext4: functions; XFS: allocation groups). The core counts, ranks and renders.
+ */
+export interface ReportTable {
+  /** Stable id: the HTML table id is `<plugin>-<id>`. */
+  id: string;
+  /** Heading, e.g. `top functions`. */
+  title: string;
+  /** Column label, e.g. `function`; per-filesystem keys read `host:dev <label> <value>`. */
+  label: string;
+  /** Blob field names; the first one present wins. */
+  fields: readonly string[];
+  /** Read this field of the event itself before the blob (`inode`). */
+  eventField?: 'inode';
+  /** Count values per filesystem (`host:loop0 inode 12`) instead of across all of them. */
+  perFilesystem?: boolean;
+}
+
+/** The report section of a plugin's events (those of `meta.name` or of its `fsTypes`). */
+export interface ReportSection {
+  /** Heading, e.g. `XFS`. */
+  title: string;
+  tables: readonly ReportTable[];
 }
 
 /** Read-only view of the world a plugin may consult while classifying. */
@@ -146,6 +189,13 @@ export interface FsPlugin<B extends Blob = Blob> {
    * Default: `log+counters` with counters, else `log`.
    */
   watchMode?(mount: Readonly<MountInfo>): { mode: string; detail: string };
+  /**
+   * Optional (1.3.0): checks `doctor` adds for the first watchable mount of this plugin's types
+   * (e.g. a ratelimit that hides log lines). May read sysfs/procfs; must not throw on a missing file.
+   */
+  doctorChecks?(mount: Readonly<MountInfo>): DoctorCheck[];
+  /** Optional (1.3.0): this plugin's section of `fsfault report` (top values of blob fields). */
+  readonly report?: ReportSection;
   /**
    * Optional: is this kernel-log record only the continuation of `previous` (a hex dump, advice
    * lines, the I/O error paired with a verifier failure)? Return the updated blob, or null when it

@@ -50,6 +50,8 @@ export const xfsPlugin: FsPlugin<XfsBlob> & {
       coreApi: '^1.0.0',
       fsTypes: ['xfs'],
       description: 'XFS kernel-log messages, health flags (FSGEOMETRY/AG_GEOMETRY/BULKSTAT), 7.0 health monitor and fanotify',
+      // 7.0: the fserror framework; XFS reports metadata errors, iomap reports file I/O errors.
+      fanotifyErrorsSince: '7.0',
     },
     blobSchema: xfsBlobSchema,
     classify,
@@ -67,6 +69,14 @@ export const xfsPlugin: FsPlugin<XfsBlob> & {
     },
     // The health probe (geometry at mount, fs/AG sick flags per poll) travels with the plugin.
     createProbe: () => new XfsHealthProbe(),
+    // `fsfault report`: which allocation groups and which kinds of metadata keep failing.
+    report: {
+      title: 'XFS',
+      tables: [
+        { id: 'ags', title: 'top allocation groups', label: 'AG', fields: ['agno'], perFilesystem: true },
+        { id: 'metadata', title: 'top metadata types', label: 'metadata', fields: ['metadataType'] },
+      ],
+    },
   }),
   continuation,
 };
