@@ -8,6 +8,8 @@ import { classifyFanotify } from './classify-fanotify';
 import { classifyKmsg, EXT4_FS_TYPES } from './classify-kmsg';
 import { ext4Counters } from './counters';
 import { mergeBlob, mergeKey, terminal } from './merge';
+import { classifyState } from './classify-state';
+import { Ext4StateProbe } from './state-probe';
 import { doctorChecks } from './doctor';
 
 export type { Ext4Blob, Ext4MessageType } from './blob';
@@ -29,6 +31,8 @@ export const ext4Plugin = definePlugin<Ext4Blob>({
         return classifyKmsg(record, ctx);
       case 'fanotify':
         return classifyFanotify(record, ctx);
+      case 'ioctl':
+        return classifyState(record, ctx); // the state probe: emergency_ro
       default:
         // sysfs counters are reconciled by the core through `counters`; nothing else is ext4's.
         return null;
@@ -38,6 +42,8 @@ export const ext4Plugin = definePlugin<Ext4Blob>({
   merge: mergeBlob,
   terminal,
   counters: ext4Counters,
+  // 6.15+: errors=remount-ro shows only as the super option emergency_ro (state-probe.ts).
+  createProbe: () => new Ext4StateProbe('ext4'),
   doctorChecks: (mount) => doctorChecks(mount),
   // `fsfault report`: where the errors are in the code, and which inodes keep failing.
   report: {
