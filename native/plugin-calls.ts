@@ -6,5 +6,5 @@
  * it can wait for the disk, and fails with a typed NATIVE_SYSCALL error whose details.errno is the
  * errno name. Adding a call for a new filesystem is an edit here and in the addon, never in core.
  */
-export { xfsAgGeometryAsync, xfsFsGeometryAsync } from './index';
-export type { XfsAgGeometry, XfsFsGeometry } from './types';
+export { btrfsDevStatsAsync, xfsAgGeometryAsync, xfsFsGeometryAsync } from './index';
+export type { BtrfsDevStats, XfsAgGeometry, XfsFsGeometry } from './types';
