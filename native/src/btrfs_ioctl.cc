@@ -53,7 +53,8 @@ bool BtrfsDevStatsOf(const std::string& mountPoint, std::vector<BtrfsDevStats>* 
     }
     BtrfsDevStats d;
     d.devid = devid;
-    d.items = static_cast<uint32_t>(s.nr_items < BTRFS_DEV_STAT_VALUES_MAX ? s.nr_items : BTRFS_DEV_STAT_VALUES_MAX);
+    const uint64_t kMax = BTRFS_DEV_STAT_VALUES_MAX;
+    d.items = static_cast<uint32_t>(s.nr_items < kMax ? s.nr_items : kMax);
     for (uint32_t i = 0; i < 5; i++) d.values[i] = i < d.items ? s.values[i] : 0;
     out->push_back(d);
   }
