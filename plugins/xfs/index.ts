@@ -23,6 +23,8 @@ export type { XfsHealthMonitorRecord, XfsHealthmonEventIn } from './healthmon';
 export { HEALTHMON_LOST, HEALTHMON_UNKNOWN, healthmonRecords } from './healthmon';
 export { XfsHealthProbe } from './probe/health-probe';
 export { xfsMode } from './probe/mode';
+export { XfsHealthmonFeed, fallbackReason } from './healthmon-feed';
+export type { HealthmonHandle, HealthmonOpener, HealthmonStatus } from './healthmon-feed';
 
 function classify(record: RawRecord, ctx: ClassifyContext): EventDraft<XfsBlob> | null {
   // The health-monitor record is not in the core's RawRecord union yet (proposed in README.md).
