@@ -29,7 +29,7 @@ export * as kernel from '../native/plugin-calls';
  * makes the probe the live source polls with the mount as input, and `kernel` gives probes the
  * native calls (ioctls) they need; `isFsfaultError` re-exported; `meta.fanotifyErrorsSince` (which
  * kernels send FAN_FS_ERROR for the plugin's filesystems), `doctorChecks(mount)`, `report` (the
- * plugin's sections of `fsfault report`).
+ * plugin's sections of `fsfault report`); `FsProbe.close()`.
  */
 export const CORE_API_VERSION = '1.3.0';
 
@@ -141,6 +141,11 @@ export interface FsProbe {
   onMount?(mount: MountInfo): Partial<Pick<MountInfo, 'geometry'>> | Promise<Partial<Pick<MountInfo, 'geometry'>>>;
   /** Read the current state; records go through the pipeline like any other (HealthRecord ...). */
   poll(mount: MountInfo): RawRecord[] | Promise<RawRecord[]>;
+  /**
+   * Optional (1.3.0): release what the probe holds open (a monitor fd, a thread). The live source
+   * calls it once when it stops, so a held resource never keeps the process alive.
+   */
+  close?(): void | Promise<void>;
 }
 
 /** An Avro record schema as plain JSON (no avsc types cross this boundary). */

@@ -8,3 +8,5 @@
  */
 export { btrfsDevStatsAsync, xfsAgGeometryAsync, xfsFsGeometryAsync } from './index';
 export type { BtrfsDevStats, XfsAgGeometry, XfsFsGeometry } from './types';
+// Linux 7.0's XFS health monitor: an fd of health events read on a thread of its own.
+export { openXfsHealthMonitor } from './xfs-healthmon';

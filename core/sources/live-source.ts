@@ -207,6 +207,14 @@ export class LiveSource implements Source {
       this.lastKmsg = { rejected: st.kmsgRejectedFacility, read: st.kmsgRecordsRead, lost: st.kmsgLostRecords };
     }
     await this.emitter.flushed(); // every wait in it is bounded by lookupTimeoutMs
+    // Probes may hold a monitor fd and its thread, which would keep the process alive.
+    for (const p of this.opts.probes ?? []) {
+      try {
+        await p.close?.();
+      } catch {
+        // one probe failing to close must not keep the others open or fail the stop
+      }
+    }
     this.sink = null;
   }
 

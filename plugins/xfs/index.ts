@@ -65,9 +65,14 @@ export const xfsPlugin: FsPlugin<XfsBlob> & {
     watchMode: (mount) => {
       const r = xfsMode(mount);
       const how = r.evidence === 'kallsyms' ? 'kernel symbols' : 'kernel release';
-      return r.mode === 'log+ioctl'
-        ? { mode: r.mode, detail: 'kernel log and health ioctls' }
-        : { mode: r.mode, detail: `kernel log, health ioctls, FAN_FS_ERROR${r.healthMonitor ? ' and the health monitor' : ''} (from the ${how})` };
+      // The monitor itself is opened only by watch (one per filesystem: looking would take it from
+      // xfs_healer); doctor says which way watch will go and what makes it fall back.
+      const monitor = r.healthMonitor
+        ? 'the health monitor when free (another holder such as xfs_healer, EEXIST → health ioctls)'
+        : 'health ioctls (no XFS health monitor in this kernel)';
+      return r.mode === 'log+ioctl' && !r.healthMonitor
+        ? { mode: r.mode, detail: `kernel log and ${monitor}` }
+        : { mode: r.mode, detail: `kernel log, ${monitor}${r.fanotifyFsError ? ', FAN_FS_ERROR' : ''} (from the ${how})` };
     },
     // The health probe (geometry at mount, fs/AG sick flags per poll) travels with the plugin.
     createProbe: () => new XfsHealthProbe(),

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import { isFsfaultError } from '../../core/errors';
 import { readMountTable } from '../../native/index';
 import { openXfsHealthMonitor } from '../../native/xfs-healthmon';
-import { XfsHealthmonFeed } from '../../plugins/xfs';
+import { XfsHealthmonFeed, XfsHealthProbe, xfsPlugin } from '../../plugins/xfs';
 import { LoopFsPool, requireKernelPrereqs } from '../helpers/loopfs';
 
 let pool: LoopFsPool;
@@ -45,4 +45,14 @@ test(`XFS on ${os.release()}: XFS_IOC_HEALTH_MONITOR gives ENOTTY, the feed fall
   assert.match(s.reason!, /no XFS_IOC_HEALTH_MONITOR/);
   assert.equal(feed.active(mount), false, 'the probe keeps polling the health ioctls');
   await feed.close();
+
+  // The probe watch binds (xfsPlugin.createProbe): same fallback, and its polls are the real ioctls.
+  const probe = xfsPlugin.createProbe!() as XfsHealthProbe;
+  const geometry = await probe.onMount(mount);
+  assert.ok(geometry.geometry && geometry.geometry['agcount']! >= 1, 'geometry from XFS_IOC_FSGEOMETRY');
+  assert.deepEqual([probe.monitorStatus(mount)?.mode, probe.monitorStatus(mount)?.errno], ['log+ioctl', 'ENOTTY']);
+  const polled = await probe.poll(mount);
+  assert.ok(polled.length >= 2 && polled.every((r) => r.source === 'ioctl'), JSON.stringify(polled));
+  assert.ok(polled.some((r) => 'scope' in r && r.scope === 'fs' && r.failure === null), 'an fs-scope health record read by ioctl');
+  await probe.close();
 });

@@ -23,7 +23,7 @@ import type { EventQueue } from '../../core/queue/event-queue';
 import type { MountInfo, RawRecord } from '../../core/plugin-api';
 import type { LossRecord } from '../../core/model/raw-record';
 import { readReplayFile } from '../../core/sources/replay-source';
-import { HEALTHMON_LOST, HEALTHMON_UNKNOWN, healthmonRecords, XfsHealthmonFeed, xfsPlugin } from '../../plugins/xfs';
+import { HEALTHMON_LOST, HEALTHMON_UNKNOWN, healthmonRecords, XfsHealthmonFeed, XfsHealthProbe, xfsPlugin } from '../../plugins/xfs';
 import { FIXTURE_GEOMETRY } from '../tools/xfs-replay';
 import { fixturesDir } from '../helpers/paths';
 
@@ -286,4 +286,42 @@ test('the probe feed falls back to log+ioctl and says why: ENOTTY (real kernel),
   assert.match(held.reason!, /another health monitor holds this filesystem.*xfs_healer/);
   const perm = await refusing('EPERM', 'PRIVILEGE_MISSING').attach(mount);
   assert.match(perm.reason!, /CAP_SYS_ADMIN/);
+});
+
+test('the xfs probe: while its monitor runs a poll returns the monitor\'s records and issues no health ioctl; once it ends, the ioctls again; close() stops it', async () => {
+  const f = fifo();
+  try {
+    // The monitor reads a FIFO (a stand-in for the 7.0 fd, named so); the mount point is not an
+    // XFS, so any health ioctl would come back as a failed 'ioctl' record.
+    const probe = new XfsHealthProbe({ openMonitor: (_mnt, onEvents) => readXfsHealthmonFdForTest(f.readFd, onEvents) });
+    const m = { ...mount, mountPoint: fixturesDir };
+    await probe.onMount(m);
+    assert.deepEqual(probe.monitorStatus(m), { mode: 'healthmon', reason: null, errno: null });
+    fs.writeSync(f.writeFd, all);
+    const got: RawRecord[] = [];
+    for (let i = 0; i < 200 && got.length < 26; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      got.push(...(await probe.poll(m)));
+    }
+    assert.equal(got.length, 26, 'every record of the monitor, nothing else');
+    assert.ok(got.every((r) => (r.source as string) === 'healthmon' || r.source === 'loss'), JSON.stringify(got.map((r) => r.source)));
+    fs.closeSync(f.writeFd);
+    for (let i = 0; i < 200 && probe.monitorStatus(m)?.mode === 'healthmon'; i++) await new Promise((r) => setTimeout(r, 10));
+    const after = await probe.poll(m);
+    assert.deepEqual(after.map((r) => r.source), ['ioctl'], 'the monitor ended: the health ioctls are polled again');
+    await probe.close();
+  } finally {
+    fs.closeSync(f.readFd);
+    f.done();
+  }
+});
+
+test('xfsPlugin.createProbe() is the probe with the native monitor: on this kernel it falls back to log+ioctl and says why', async () => {
+  const probe = xfsPlugin.createProbe!() as XfsHealthProbe;
+  const notXfs = { ...mount, mountPoint: fixturesDir };
+  await probe.onMount(notXfs);
+  const s = probe.monitorStatus(notXfs)!;
+  assert.equal(s.mode, 'log+ioctl');
+  if (Number(/^(\d+)\./.exec(os.release())![1]) < 7) assert.equal(s.errno, 'ENOTTY');
+  await probe.close();
 });

@@ -16,6 +16,11 @@
  * The ioctls run off the JS thread (the plugin API's `kernel.xfs*Async`): on a failing disk they
  * can wait seconds. It lives in the plugin and is bound with it (xfsPlugin.createProbe).
  *
+ * On Linux 7.0 the probe also opens the filesystem's health monitor at mount (healthmon-feed.ts):
+ * while it runs, poll returns the monitor's buffered records and skips the ioctls (both would
+ * report the same newly sick flag); when the kernel refuses one (ENOTTY before 7.0, EEXIST while
+ * xfs_healer holds it, EPERM) it polls the ioctls as on 6.x and `monitorStatus` says why.
+ *
  * A failed probe (EIO after a forced shutdown, where even open() of the mount point fails) is one
  * HealthRecord with `failure` set: no event (the shutdown line is the event), but the record shows
  * the probe stopped. Then the mount backs off, doubling the polls it skips up to `maxBackoffPolls`,
@@ -23,10 +28,14 @@
  */
 import { isFsfaultError, kernel } from '../../../core/plugin-api';
 import type { FsProbe, HealthRecord, MountInfo, RawRecord } from '../../../core/plugin-api';
+import { XfsHealthmonFeed } from '../healthmon-feed';
+import type { HealthmonOpener, HealthmonStatus } from '../healthmon-feed';
 
 type XfsFsGeometry = kernel.XfsFsGeometry;
 
 export interface XfsHealthProbeOptions {
+  /** Opens a health monitor (default: the native XFS_IOC_HEALTH_MONITOR; tests pass a double). */
+  openMonitor?: HealthmonOpener;
   /** AG_GEOMETRY calls per poll at most (default 16). */
   maxAgsPerPoll?: number;
   /** Longest back-off after failed probes, in skipped polls (default 64). */
@@ -58,8 +67,10 @@ export class XfsHealthProbe implements FsProbe {
   private readonly maxBackoff: number;
   /** Keyed by device and mount id: a remount is a new mount id and starts healthy. */
   private readonly states = new Map<string, MountState>();
+  private readonly feed: XfsHealthmonFeed;
 
   constructor(opts: XfsHealthProbeOptions = {}) {
+    this.feed = new XfsHealthmonFeed(opts.openMonitor ?? ((mountPoint, onEvents) => kernel.openXfsHealthMonitor(mountPoint, onEvents)));
     this.maxAgs = opts.maxAgsPerPoll ?? 16;
     this.maxBackoff = opts.maxBackoffPolls ?? 64;
     if (!Number.isInteger(this.maxAgs) || this.maxAgs < 1) throw new RangeError(`maxAgsPerPoll must be a positive integer (got ${this.maxAgs})`);
@@ -70,16 +81,34 @@ export class XfsHealthProbe implements FsProbe {
     // Forget earlier mounts of this device: their ids never come back.
     for (const k of this.states.keys()) if (k.startsWith(`${mount.device}@`)) this.states.delete(k);
     this.states.set(key(mount), { nextAg: 0, failure: null, skip: 0, backoff: 1 });
+    let geometry: Partial<Pick<MountInfo, 'geometry'>> = {};
     try {
-      return { geometry: mountGeometry(await kernel.xfsFsGeometryAsync(mount.mountPoint)) };
+      geometry = { geometry: mountGeometry(await kernel.xfsFsGeometryAsync(mount.mountPoint)) };
     } catch (e) {
       // Mounted already shut down, or gone again: no geometry means no AG numbers, never wrong ones.
       errnoOf(e); // rethrows anything but a failed ioctl
-      return {};
     }
+    await this.feed.attach(mount); // never throws: a refusal is a fallback with its reason
+    return geometry;
+  }
+
+  /** How this mount's health is read: the monitor, or log+ioctl and why (for doctor and tests). */
+  monitorStatus(mount: MountInfo): HealthmonStatus | null {
+    return this.feed.status(mount);
   }
 
   async poll(mount: MountInfo): Promise<RawRecord[]> {
+    const monitored = this.feed.take(mount);
+    if (this.feed.active(mount)) return monitored;
+    const polled = await this.pollIoctls(mount);
+    return monitored.length === 0 ? polled : [...monitored, ...polled];
+  }
+
+  async close(): Promise<void> {
+    await this.feed.close();
+  }
+
+  private async pollIoctls(mount: MountInfo): Promise<RawRecord[]> {
     let st = this.states.get(key(mount));
     if (!st) {
       st = { nextAg: 0, failure: null, skip: 0, backoff: 1 };
