@@ -139,7 +139,13 @@ describe('health projection', () => {
         sqlite.close();
       }
     };
-    fc.assert(fc.property(unitTape(6000), check), { numRuns: 12, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true, ...(PROP_SEED === undefined ? {} : { seed: PROP_SEED }) });
-    assert.deepEqual([...states].sort(), ['dead', 'degraded', 'healthy'], 'the random logs reach every state');
+    const opts = { numRuns: 12, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true };
+    // New random logs every run (FSFAULT_PROP_SEED replays one) ...
+    fc.assert(fc.property(unitTape(6000), check), { ...opts, ...(PROP_SEED === undefined ? {} : { seed: PROP_SEED }) });
+    // ... and a fixed set whose logs are known to reach every state (random ones may not: a short
+    // tape is mostly zeros, i.e. ERROR events), so the check above is never vacuous.
+    states.clear();
+    fc.assert(fc.property(unitTape(6000), check), { ...opts, seed: 42 });
+    assert.deepEqual([...states].sort(), ['dead', 'degraded', 'healthy'], 'the logs of seed 42 reach every state');
   });
 });
