@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import { isFsfaultError } from '../../core/errors';
 import { readMountTable } from '../../native/index';
 import { openXfsHealthMonitor } from '../../native/xfs-healthmon';
-import { XfsHealthmonFeed, XfsHealthProbe, xfsPlugin } from '../../plugins/xfs';
+import { XfsHealthmonFeed, xfsPlugin } from '../../plugins/xfs';
+import type { XfsHealthProbe } from '../../plugins/xfs';
 import { LoopFsPool, requireKernelPrereqs } from '../helpers/loopfs';
 
 let pool: LoopFsPool;
