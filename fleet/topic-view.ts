@@ -18,6 +18,8 @@ export class TopicView {
   private consumer: GroupConsumer | null = null;
   private waiters: (() => void)[] = [];
   decodeFailures = 0;
+  /** Bumped whenever `states` or `agents` changed: lets the server reuse its merged rows. */
+  version = 0;
 
   constructor(
     private readonly transport: KafkaTransport,
@@ -51,6 +53,7 @@ export class TopicView {
             }
           }
         }
+        if (b.messages.length) this.version++;
         const last = b.messages.at(-1);
         let parts = this.next.get(b.topic);
         if (!parts) this.next.set(b.topic, (parts = new Map()));

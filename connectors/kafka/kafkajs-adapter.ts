@@ -279,11 +279,32 @@ export class KafkaTransport implements Transport {
     }
   }
 
-  /** Send and resolve when the broker acknowledged every message (acks=all). */
+  /** A consumer group's committed offsets of a topic, per partition (-1 when none). */
+  async committedOffsets(groupId: string, topic: string): Promise<Map<number, bigint>> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const r = await admin.fetchOffsets({ groupId, topics: [topic] });
+      return new Map((r[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Send and resolve when the broker acknowledged every message (acks=all). kafkajs groups a
+   * send's messages per partition by copying that partition's array for each message (quadratic:
+   * ~0.5 s of CPU for 50 000 messages over 12 partitions), so a large send goes as consecutive
+   * requests of at most SEND_SLICE messages per partition: the grouping stays negligible, each
+   * record batch stays far below the broker's message.max.bytes, and a partition's messages keep
+   * their order (a slice is sent only after the previous one was acknowledged).
+   */
   async send(topic: string, messages: readonly OutMessage[]): Promise<void> {
     if (!this.producer) await this.connect();
-    const msgs: Message[] = messages.map((m) => ({ partition: m.partition, key: m.key, value: m.value, headers: m.headers }));
-    await this.producer!.send({ topic, acks: -1, timeout: this.requestTimeoutMs, compression: this.compression, messages: msgs });
+    for (const slice of slicePerPartition(messages, SEND_SLICE)) {
+      const msgs: Message[] = slice.map((m) => ({ partition: m.partition, key: m.key, value: m.value, headers: m.headers }));
+      await this.producer!.send({ topic, acks: -1, timeout: this.requestTimeoutMs, compression: this.compression, messages: msgs });
+    }
   }
 
   /**
@@ -391,16 +412,7 @@ export class KafkaTransport implements Transport {
       commit: async (topic, offsets) => {
         await consumer.commitOffsets([...offsets].map(([partition, next]) => ({ topic, partition, offset: next.toString() })));
       },
-      committed: async (topic) => {
-        const admin = this.kafka.admin();
-        await admin.connect();
-        try {
-          const r = await admin.fetchOffsets({ groupId: opts.groupId, topics: [topic] });
-          return new Map((r[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
-        } finally {
-          await admin.disconnect().catch(() => undefined);
-        }
-      },
+      committed: (topic) => this.committedOffsets(opts.groupId, topic),
       stop: async () => {
         await consumer.disconnect().catch(() => undefined);
       },
@@ -410,6 +422,22 @@ export class KafkaTransport implements Transport {
   async close(): Promise<void> {
     await this.dropProducer();
   }
+}
+
+/** Messages per partition in one produce request (see send). */
+const SEND_SLICE = 500;
+
+/** Consecutive slices holding at most `max` messages of each partition, order kept per partition. */
+export function slicePerPartition<T extends { partition: number }>(messages: readonly T[], max: number): T[][] {
+  const seen = new Map<number, number>();
+  const slices: T[][] = [];
+  for (const m of messages) {
+    const n = seen.get(m.partition) ?? 0;
+    seen.set(m.partition, n + 1);
+    const i = Math.floor(n / max);
+    (slices[i] ??= []).push(m);
+  }
+  return slices;
 }
 
 export interface ConsumedBatch {

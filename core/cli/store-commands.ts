@@ -6,7 +6,7 @@
 import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import type { CliIo } from './io';
-import { loadConfig } from '../config/load';
+import { defaultConfigFile, defaultHost, DEFAULT_STATE_DIR } from '../config/config-file';
 import type { LocalStore } from '../store/local-store';
 import { SqliteStore } from '../store/sqlite-store';
 
@@ -14,7 +14,7 @@ export interface StoreCommandDeps {
   io: CliIo;
   openStore(opts: { stateDir: string; host: string; readOnly?: boolean }): LocalStore;
   /** stateDir and host defaults (the configuration file, or built-in defaults). */
-  defaults(configFile: string | undefined): { stateDir: string; host: string };
+  defaults(configFile: string | undefined): { stateDir: string; host: string } | Promise<{ stateDir: string; host: string }>;
   /**
    * Deliver stored events [from, end] through the configured connector; absent: only stdout replay
    * is possible. Returns how many were delivered (events the destination already holds are skipped).
@@ -33,8 +33,15 @@ export function defaultStoreDeps(io: CliIo): StoreCommandDeps {
   return {
     io,
     openStore: ({ stateDir, host, readOnly }) => SqliteStore.open({ stateDir, host, readOnly: readOnly ?? true }),
-    defaults: (file) => {
-      const c = loadConfig(file, io.env);
+    defaults: async (file) => {
+      const named = file ?? defaultConfigFile(io.env);
+      const host = defaultHost();
+      // No configuration file: the built-in defaults, without loading YAML and the config schema
+      // (start-up time; config-file.ts holds the same defaults the schema applies). An empty host
+      // name goes through the schema, which refuses it as it always did.
+      if (named === undefined && host) return { stateDir: DEFAULT_STATE_DIR, host };
+      const { loadConfig } = await import('../config/load');
+      const c = loadConfig(named, io.env);
       return { stateDir: c.stateDir, host: c.host };
     },
   };
@@ -49,7 +56,7 @@ export function addStoreLocationOptions(cmd: Command): Command {
 
 /** Open the store the options point at read-only, run `fn`, close it (also when `fn` fails). */
 export async function withStore<T>(deps: StoreCommandDeps, opts: StoreLocationOptions, fn: (store: LocalStore) => T | Promise<T>): Promise<T> {
-  const d = opts.stateDir && opts.host ? { stateDir: opts.stateDir, host: opts.host } : deps.defaults(opts.config);
+  const d = opts.stateDir && opts.host ? { stateDir: opts.stateDir, host: opts.host } : await deps.defaults(opts.config);
   const store = deps.openStore({ stateDir: opts.stateDir ?? d.stateDir, host: opts.host ?? d.host, readOnly: true });
   try {
     return await fn(store);

@@ -5,7 +5,10 @@
 import * as fs from 'node:fs';
 import YAML from 'yaml';
 import { FsfaultError } from '../errors';
+import { defaultConfigFile } from './config-file';
 import { Config } from './schema';
+
+export { DEFAULT_CONFIG_FILE, defaultConfigFile } from './config-file';
 
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
@@ -62,19 +65,6 @@ export function parseConfigText(text: string, origin: string, env: NodeJS.Proces
     throw e;
   }
   return validateConfig(interpolated, origin);
-}
-
-/** Where a packaged install keeps its configuration; used when present and no file is named. */
-export const DEFAULT_CONFIG_FILE = '/etc/fsfault/config.yaml';
-
-/**
- * The config file a command uses when none is named: $FSFAULT_CONFIG when set (an empty value means
- * "none": built-in defaults), else /etc/fsfault/config.yaml when it exists, else none.
- */
-export function defaultConfigFile(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const named = env.FSFAULT_CONFIG;
-  if (named !== undefined) return named || undefined;
-  return fs.existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined;
 }
 
 export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): Config {

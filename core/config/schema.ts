@@ -2,7 +2,7 @@
  * The configuration schema. Every key has a default, so no file is needed; a file only overrides.
  * Unknown keys are rejected so a typo is an error, not a silent default.
  */
-import * as os from 'node:os';
+import { defaultHost, DEFAULT_STATE_DIR } from './config-file';
 import { z } from 'zod';
 
 const ms = z.number().int().nonnegative();
@@ -159,10 +159,10 @@ export const AvroFilesConfig = z
 
 export const Config = z
   .object({
-    host: z.string().min(1).default(os.hostname()),
+    host: z.string().min(1).default(defaultHost()),
     /** Extra plugin modules (paths or package names), each exporting `plugin` or a default FsPlugin. */
     plugins: z.array(z.string().min(1)).default([]),
-    stateDir: z.string().min(1).default('/var/lib/fsfault'),
+    stateDir: z.string().min(1).default(DEFAULT_STATE_DIR),
     queue: QueueConfig.default({}),
     sources: SourcesConfig.default({}),
     store: StoreConfig.default({}),

@@ -1,8 +1,16 @@
 /**
  * The avsc edge: the only file that imports avsc. Everything else sees AvroType, a small interface,
  * so the Avro library can be swapped without touching the pipeline.
+ *
+ * avsc is loaded on the first parse, not when this file is: the store imports this edge, and
+ * `fsfault status` opens a store but decodes no row (it reads the kept projection), so it should
+ * not pay avsc's load time (CLI start-up, bench/cli-startup).
  */
-import avro from 'avsc';
+import type avsc from 'avsc';
+
+let avro: typeof avsc | null = null;
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose, see above
+const lib = (): typeof avsc => (avro ??= require('avsc') as typeof avsc);
 
 export interface AvroType {
   /** Encode a value; throws with the failing field path named when the value does not match. */
@@ -45,7 +53,7 @@ function wrap(t: AvscType): AvroType {
  * union) are wrapped as `{ "full.Name": value }`. A fresh options object each time: avsc mutates it.
  */
 export function parseAvroSchema(schema: unknown): AvroType {
-  return wrap(avro.Type.forSchema(schema as never, { wrapUnions: 'auto' }) as unknown as AvscType);
+  return wrap(lib().Type.forSchema(schema as never, { wrapUnions: 'auto' }) as unknown as AvscType);
 }
 
 // CRC-64-AVRO (Rabin) fingerprint of the canonical form, as the Avro spec defines it; avsc does not

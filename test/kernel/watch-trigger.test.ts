@@ -11,6 +11,8 @@ import { LoopFsPool, requireKernelPrereqs } from '../helpers/loopfs';
 import type { LoopFs } from '../helpers/loopfs';
 import { errorTotal, lostTotal, setKernelSetting, WatchHarness } from '../helpers/watch-harness';
 
+/** The queue's linger window: records taken together merge into one event per error key. */
+const LINGER_MS = 50;
 let pool: LoopFsPool;
 const harnesses: WatchHarness[] = [];
 const restores: (() => void)[] = [];
@@ -27,7 +29,7 @@ after(async () => {
 });
 
 async function watch(lf: LoopFs, extra: Partial<Parameters<typeof WatchHarness.start>[0]> = {}): Promise<WatchHarness> {
-  const h = await WatchHarness.start({ mountPoints: [lf.mountPoint], settleMs: 300, ...extra });
+  const h = await WatchHarness.start({ mountPoints: [lf.mountPoint], settleMs: 300, config: { queue: { lingerMs: LINGER_MS } }, ...extra });
   harnesses.push(h);
   return h;
 }
@@ -44,16 +46,20 @@ function run(cmd: string, args: string[]): Promise<void> {
 
 const errorsCount = (lf: LoopFs) => Number(fs.readFileSync(`/sys/fs/ext4/${lf.device}/errors_count`, 'utf8'));
 
-/** errors_count once it reaches `target`, or once it has not moved for a second (at most 20 s). */
+/**
+ * errors_count once it reaches `target` (at most 30 s). ext4 counts an error in memory at once
+ * (s_add_error_count) but adds it to the superblock's s_error_count — what sysfs shows — only when
+ * its superblock-update work runs, which on a loaded machine can trail the writes by seconds (it
+ * waits for the journal). The kernel never drops a stashed error, so the counter does reach the
+ * total: wait for exactly that, bounded; a counter that stops short fails the test with its value.
+ */
 async function settledCount(lf: LoopFs, target: number): Promise<number> {
-  let last = errorsCount(lf);
-  let stableSince = Date.now();
-  for (const deadline = Date.now() + 20_000; last < target && Date.now() < deadline && Date.now() - stableSince < 1000;) {
+  let now = errorsCount(lf);
+  for (const deadline = Date.now() + 30_000; now < target && Date.now() < deadline;) {
     await new Promise((r) => setTimeout(r, 50));
-    const now = errorsCount(lf);
-    if (now !== last) { last = now; stableSince = Date.now(); }
+    now = errorsCount(lf);
   }
-  return last;
+  return now;
 }
 
 /** Wait until the reconciler compared a quiet reading equal to the kernel's counter now. */
@@ -118,7 +124,12 @@ for (const mode of ['one process', 'many processes'] as const) {
       `lost ${lostTotal(h.events, lf.device)}; counter reads ${h.source.stats.counterReads}; fanotify records ${stats?.fanotifyEvents} in ${stats?.batchesDelivered} batches`);
     assert.equal(total, increase, 'fsfault reports exactly what the kernel counted');
     assert.equal(lostTotal(h.events, lf.device, 'counter-mismatch'), 0, 'no counter shortfall');
-    assert.ok(evs.length < 200, `far fewer events than errors (${evs.length})`);
+    // Merging happens among the records of one consumer take (one linger window): at most one
+    // event per window, whatever the rate. On a quiet machine the loop takes well under a second
+    // (a handful of events); on a loaded one forking /bin/echo may take 15 s, fewer than one error
+    // per window, and the honest bound is the number of windows (+ the ones draining after it).
+    const windows = Math.ceil(triggerMs / LINGER_MS) + 5;
+    assert.ok(evs.length < 1000 && evs.length <= windows, `fewer events than errors and at most one per ${LINGER_MS} ms window: ${evs.length} events, ${windows} windows`);
     pool.umount(lf);
   });
 }
