@@ -7,6 +7,7 @@
         "src/fanotify.cc",
         "src/file_lock.cc",
         "src/handles.cc",
+        "src/healthmon_monitor.cc",
         "src/kmsg.cc",
         "src/mounts.cc",
         "src/reader.cc",
@@ -14,6 +15,7 @@
         "src/sd_notify.cc",
         "src/sys_error.cc",
         "src/watcher.cc",
+        "src/xfs_healthmon.cc",
         "src/xfs_ioctl.cc"
       ],
       "defines": [

@@ -132,10 +132,55 @@ export interface NativeBinding {
   xfsAgGeometryAsync(mountPoint: string, agno: number): Promise<XfsAgGeometry>;
   parseKmsgForTest(raw: string): KmsgRecord | null;
   parseFanotifyForTest(buf: Buffer): RawRecord[];
+  parseXfsHealthmonForTest(buf: Buffer): { events: XfsHealthmonEvent[]; consumed: number };
+  XfsHealthMonitor: new (
+    options: { mountPoint?: string; fd?: number; verbose: boolean; maxQueued: number },
+    onOpen: () => void,
+    onEvents: (events: XfsHealthmonEvent[]) => void,
+    onEnd: (err: Error | null) => void,
+  ) => { stop(): void; stats(): XfsHealthMonitorStats };
   Watcher: new (
     options: NativeWatcherOptions,
     onBatch: BatchHandler,
     onMountsChanged: (() => void) | undefined,
     onError: (err: Error) => void,
   ) => NativeWatcher;
+}
+
+/**
+ * One struct xfs_health_monitor_event (Linux 7.0 XFS_IOC_HEALTH_MONITOR), decoded by the addon:
+ * names for the header's domain/type numbers (`domain<N>`/`type<N>` for numbers a newer kernel
+ * added), null for fields the domain does not carry. Layout in native/README.md.
+ */
+export interface XfsHealthmonEvent {
+  domain: string;
+  type: string;
+  /** time_ns / 1000 (CLOCK_REALTIME, exact µs). */
+  timeUs: number;
+  /** time_ns exactly. */
+  timeNs: bigint;
+  /** fs/ag/rtgroup/inode: the sick bits (XFS_FSOP_GEOM_SICK_*, XFS_AG_GEOM_SICK_*, ...); mount shutdown: XFS_HEALTH_SHUTDOWN_*. */
+  mask: number | null;
+  /** ag/rtgroup number. */
+  group: number | null;
+  ino: number | null;
+  gen: number | null;
+  /** Media errors: start and length in 512-byte sectors. */
+  daddr: number | null;
+  sectors: number | null;
+  /** File-range errors: byte range in the file and the positive errno. */
+  pos: number | null;
+  bytes: number | null;
+  errno: number | null;
+  /** mount/lost: events the kernel dropped. */
+  lostCount: number | null;
+}
+
+export interface XfsHealthMonitorStats {
+  /** Records read from the monitor fd. */
+  records: number;
+  /** read() calls that returned data or EOF. */
+  reads: number;
+  /** Poll rounds spent not reading because maxQueued events waited for JS. */
+  backpressureWaits: number;
 }

@@ -11,6 +11,15 @@
  * Several URLs fail over: a network error, timeout or 5xx moves on to the next URL (starting from
  * the last one that answered); a 4xx is the registry's real answer and is returned as is. Only when
  * every URL failed is the error REGISTRY_UNREACHABLE (retriable). Ids are cached per subject+schema.
+ *
+ * Why our own client rather than `@kafkajs/confluent-schema-registry`: that library takes a single
+ * host (no failover over several registry URLs, which the connector's `registry.urls` promises),
+ * brings its own avsc and its own encoder (we encode once, with the store's bytes, and must put
+ * exactly those bytes on the wire), has no call to set a subject's compatibility (Apicurio's
+ * default is NONE; we set BACKWARD when we create the subject) and no verbose compatibility check.
+ * What we need is six REST calls over Node's `fetch`, tested against Apicurio Registry 3.3.3
+ * (test/kafka) and, for faults a real registry cannot give (5xx, slow answers, failover), against
+ * the double in test/registry.
  */
 import { FsfaultError } from '../../core/errors';
 

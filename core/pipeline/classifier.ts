@@ -68,8 +68,13 @@ export class Classifier {
         const p = this.registry.forFsType(record.fsType);
         return p ? [p] : [];
       }
-      default:
-        return [];
+      default: {
+        // A record of a source the core does not define, made by a plugin's own probe (e.g. a
+        // filesystem's health-event channel): it names its filesystem type, and goes to that plugin.
+        const fsType = (record as { fsType?: unknown }).fsType;
+        const p = typeof fsType === 'string' ? this.registry.forFsType(fsType) : undefined;
+        return p ? [p] : [];
+      }
     }
   }
 

@@ -8,12 +8,14 @@
 #include "async_call.h"
 #include "fanotify.h"
 #include "file_lock.h"
+#include "healthmon_monitor.h"
 #include "handles.h"
 #include "kmsg.h"
 #include "mounts.h"
 #include "records.h"
 #include "sd_notify.h"
 #include "watcher.h"
+#include "xfs_healthmon.h"
 #include "xfs_ioctl.h"
 
 namespace {
@@ -259,6 +261,22 @@ Napi::Value ParseFanotifyForTest(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// parseXfsHealthmonForTest(buf) -> { events, consumed }: the monitor thread's record parser, for
+// byte-exact fixtures and the fuzzer (events in the same shape XfsHealthMonitor delivers).
+Napi::Value ParseXfsHealthmonForTest(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsBuffer()) return TypeError(env, "parseXfsHealthmonForTest(buf: Buffer)");
+  Napi::Buffer<uint8_t> buf = info[0].As<Napi::Buffer<uint8_t>>();
+  std::vector<HealthmonEvent> events;
+  const size_t consumed = ParseHealthmonEvents(buf.Data(), buf.Length(), &events);
+  Napi::Array arr = Napi::Array::New(env, events.size());
+  for (size_t i = 0; i < events.size(); i++) arr.Set(static_cast<uint32_t>(i), HealthmonEventToJs(env, events[i]));
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("events", arr);
+  o.Set("consumed", static_cast<double>(consumed));
+  return o;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("abiVersion", Napi::Function::New(env, AbiVersion));
   exports.Set("statfsFsid", Napi::Function::New(env, StatfsFsidJs));
@@ -275,7 +293,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("xfsAgGeometryAsync", Napi::Function::New(env, XfsAgGeometryAsyncJs));
   exports.Set("parseKmsgForTest", Napi::Function::New(env, ParseKmsgForTest));
   exports.Set("parseFanotifyForTest", Napi::Function::New(env, ParseFanotifyForTest));
+  exports.Set("parseXfsHealthmonForTest", Napi::Function::New(env, ParseXfsHealthmonForTest));
   exports.Set("Watcher", Watcher::Define(env));
+  exports.Set("XfsHealthMonitor", XfsHealthMonitor::Define(env));
   return exports;
 }
 

@@ -17,7 +17,8 @@ import { merge, mergeKey } from './merge';
 import { terminal } from './terminal';
 
 export type { XfsBlob } from './blob';
-export type { XfsHealthMonitorRecord } from './healthmon';
+export type { XfsHealthMonitorRecord, XfsHealthmonEventIn } from './healthmon';
+export { HEALTHMON_LOST, HEALTHMON_UNKNOWN, healthmonRecords } from './healthmon';
 
 function classify(record: RawRecord, ctx: ClassifyContext): EventDraft<XfsBlob> | null {
   // The health-monitor record is not in the core's RawRecord union yet (proposed in README.md).

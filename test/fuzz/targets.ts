@@ -208,6 +208,29 @@ const fanotifyBuffer: FuzzTarget = {
   },
 };
 
+// ---- XFS health monitor records ----
+
+const HEALTHMON_SEEDS = fs
+  .readFileSync(path.join(repoRoot, 'test', 'fixtures', 'xfs-healthmon-records.txt'), 'utf8')
+  .split('\n')
+  .filter((l) => /^[0-9a-f]{128} /.test(l))
+  .map((l) => Buffer.from(l.slice(0, 128), 'hex'));
+
+const healthmonBuffer: FuzzTarget = {
+  name: 'XFS health monitor records (C++ parser)',
+  property(count) {
+    const native = loadNative();
+    const buf = fc.oneof(mutated([Buffer.concat(HEALTHMON_SEEDS.slice(0, 6)), ...HEALTHMON_SEEDS]), fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)));
+    return runner(fc.property(buf, (b) => {
+      count.n++;
+      const { events, consumed } = native.parseXfsHealthmonForTest(b);
+      // Whole records only, every one decoded: nothing vanishes, nothing is invented.
+      if (consumed !== b.length - (b.length % 64) || events.length !== consumed / 64) throw new Error(`${b.length} bytes: consumed ${consumed}, ${events.length} events`);
+      for (const e of events) if (typeof e.domain !== 'string' || typeof e.type !== 'string' || !(Number.isFinite(e.timeUs) && e.timeUs >= 0) || typeof e.timeNs !== 'bigint') throw new Error(`bad event ${JSON.stringify({ ...e, timeNs: String(e.timeNs) })}`);
+    }));
+  },
+};
+
 // ---- Avro container files ----
 
 let avroSeeds: Buffer[] = [];
@@ -290,7 +313,7 @@ const configYaml: FuzzTarget = {
   },
 };
 
-export const TARGETS: readonly FuzzTarget[] = [kmsgRecord, replayLine, fanotifyBuffer, avroContainer, configYaml];
+export const TARGETS: readonly FuzzTarget[] = [kmsgRecord, replayLine, fanotifyBuffer, healthmonBuffer, avroContainer, configYaml];
 
 /** Run one target for about `ms`; returns how many inputs it tried. Throws fast-check's report on a failure. */
 export async function runTarget(t: FuzzTarget, ms: number, seed?: number): Promise<number> {

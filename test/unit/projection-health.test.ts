@@ -8,7 +8,11 @@ import { after, describe, it } from 'node:test';
 import { foldAll, sortedHealth, UNATTRIBUTED_KEY } from '../../core/projections/fs-health';
 import { MemoryLog } from '../../core/store/memory-log';
 import { SqliteStore } from '../../core/store/sqlite-store';
-import { fsOf, makeEvent, randomEvents, rmTemp, rng, tempStateDir, testCodec } from './store-test-events';
+import fc from 'fast-check';
+import { tapeRandom, unitTape } from '../helpers/random';
+import { fsOf, makeEvent, randomEvents, rmTemp, tempStateDir, testCodec } from './store-test-events';
+
+const PROP_SEED = process.env.FSFAULT_PROP_SEED === undefined ? undefined : Number(process.env.FSFAULT_PROP_SEED);
 
 const dirs: string[] = [];
 after(() => dirs.forEach(rmTemp));
@@ -107,29 +111,35 @@ describe('health projection', () => {
   });
 
   it('incremental projection equals the rebuild on random logs (SQLite and memory)', () => {
+    // fast-check generates the choices (events and batch sizes); a failing log is shrunk to a
+    // minimal one and printed with the seed that replays it.
     const states = new Set<string>();
-    for (let seed = 1; seed <= 12; seed++) {
-      const r = rng(seed);
+    const check = (values: number[]): void => {
+      const r = tapeRandom(values);
       const events = randomEvents(r, 50 + Math.floor(r() * 400));
       const dir = tempStateDir();
       dirs.push(dir);
       const sqlite = SqliteStore.open({ stateDir: dir, host: 'h', codec: testCodec(), durability: 'off' });
-      const memory = new MemoryLog(testCodec());
-      for (let i = 0; i < events.length; ) {
-        const n = 1 + Math.floor(r() * 40);
-        sqlite.append(events.slice(i, i + n));
-        memory.append(events.slice(i, i + n));
-        i += n;
+      try {
+        const memory = new MemoryLog(testCodec());
+        for (let i = 0; i < events.length; ) {
+          const n = 1 + Math.floor(r() * 40);
+          sqlite.append(events.slice(i, i + n));
+          memory.append(events.slice(i, i + n));
+          i += n;
+        }
+        const incremental = sqlite.health();
+        assert.deepEqual(incremental, sqlite.projectFromLog(), 'SQLite incremental vs fold');
+        assert.deepEqual(sqlite.rebuildProjections(), incremental, 'rebuild');
+        assert.deepEqual(sqlite.health(), incremental, 'persisted rebuild');
+        assert.deepEqual(memory.health(), incremental, 'memory log');
+        assert.deepEqual(memory.rebuildProjections(), incremental);
+        for (const h of incremental.filesystems.values()) states.add(h.state);
+      } finally {
+        sqlite.close();
       }
-      const incremental = sqlite.health();
-      assert.deepEqual(incremental, sqlite.projectFromLog(), `seed ${seed}: SQLite incremental vs fold`);
-      assert.deepEqual(sqlite.rebuildProjections(), incremental, `seed ${seed}: rebuild`);
-      assert.deepEqual(sqlite.health(), incremental, `seed ${seed}: persisted rebuild`);
-      assert.deepEqual(memory.health(), incremental, `seed ${seed}: memory log`);
-      assert.deepEqual(memory.rebuildProjections(), incremental);
-      for (const h of incremental.filesystems.values()) states.add(h.state);
-      sqlite.close();
-    }
+    };
+    fc.assert(fc.property(unitTape(6000), check), { numRuns: 12, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true, ...(PROP_SEED === undefined ? {} : { seed: PROP_SEED }) });
     assert.deepEqual([...states].sort(), ['dead', 'degraded', 'healthy'], 'the random logs reach every state');
   });
 });

@@ -14,6 +14,7 @@ import type { Blob, FsEvent, FsIdentity } from '../../core/model/event';
 import { fsKey } from '../../core/model/fs-key';
 import { EventQueue, QUEUE_EVENT_OVERHEAD_BYTES } from '../../core/queue/event-queue';
 import type { PushOutcome, QueueHooks } from '../../core/queue/queue-types';
+import { tapeRandom, unitTape } from '../helpers/random';
 
 const RUNS = Number(process.env.FSFAULT_QUEUE_PROP_RUNS ?? 500);
 const SEED = process.env.FSFAULT_QUEUE_PROP_SEED === undefined ? undefined : Number(process.env.FSFAULT_QUEUE_PROP_SEED);
@@ -21,11 +22,6 @@ const OPS = 200;
 const FILESYSTEMS = 4;
 const KEYS = 5;
 
-/** The sequence's random choices, read in order from the tape fast-check generated (0 once used up). */
-function tapeOf(values: readonly number[]): () => number {
-  let i = 0;
-  return () => (i < values.length ? values[i++]! : 0);
-}
 
 interface PBlob extends Blob {
   k: string;
@@ -174,7 +170,9 @@ function runSequence(rnd: () => number): void {
         assert.ok(died, 'a DIED event that push() did not report');
         assert.equal(e.count, died.trigger + e.death!.suppressed, 'DIED counts its trigger plus what it suppressed');
         diedQueued.delete(e);
-        queuedDiedOf.delete(fsKey(e.fs));
+        // Only if it is the filesystem's current DIED: after a revive and a second death, the first
+        // DIED event may still be queued and come out while the second one stays.
+        if (queuedDiedOf.get(fsKey(e.fs)) === e) queuedDiedOf.delete(fsKey(e.fs));
       }
       if (e.kind === 'SUPPRESSED') assert.equal(e.count, e.death!.suppressed);
       const a = admission.get(e);
@@ -294,9 +292,11 @@ function runSequence(rnd: () => number): void {
 
 test(`queue properties hold over ${RUNS} random sequences of ${OPS} operations`, () => {
   // About 6 choices per operation: a full tape runs all OPS operations; shrinking shortens it.
-  const tape = fc.array(fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), { maxLength: OPS * 8 });
+  const tape = unitTape(OPS * 8);
   fc.assert(
-    fc.property(tape, (values) => runSequence(tapeOf(values))),
-    { numRuns: RUNS, ...(SEED === undefined ? {} : { seed: SEED }) },
+    fc.property(tape, (values) => runSequence(tapeRandom(values))),
+    // Shrinking a long tape can take minutes: after 60 s fast-check stops and reports the failure
+    // with the smallest counterexample found so far.
+    { numRuns: RUNS, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: true, ...(SEED === undefined ? {} : { seed: SEED }) },
   );
 });

@@ -12,17 +12,8 @@ import type { FsPlugin } from '../../core/plugin-api';
 import { EventCodec } from '../../core/schema/codec';
 import { composeSchema } from '../../core/schema/compose';
 
-/** A deterministic PRNG (mulberry32), so a failing random test can be replayed from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic random stream for a seed (fast-check's generator; see test/helpers/random.ts). */
+export { seededRandom as rng } from '../helpers/random';
 
 /** A plugin for the schema only (compose never calls its functions). `extra` adds a blob field. */
 export function testPlugin(extra = false): FsPlugin {

@@ -55,7 +55,7 @@ test('no event: nothing newly sick, only checked, or a failed probe (EIO after s
 });
 
 const hm = (over: Partial<XfsHealthMonitorRecord>): RawRecord =>
-  ({ source: 'healthmon', device: 'loop0', fsType: 'xfs', readAtUs: 9, timeNs: 1, domain: 'fs', type: 'sick', mask: 0, group: null, ino: null, gen: null, daddr: null, sectors: null, pos: null, bytes: null, errno: null, lostCount: null, ...over }) as unknown as RawRecord;
+  ({ source: 'healthmon', device: 'loop0', fsType: 'xfs', readAtUs: 9, timeUs: 1, domain: 'fs', type: 'sick', mask: 0, group: null, ino: null, gen: null, daddr: null, sectors: null, pos: null, bytes: null, errno: null, lostCount: null, ...over }) as unknown as RawRecord;
 
 test('7.0 health monitor: sick/corrupt per domain, shutdown is terminal, media and file I/O errors', () => {
   const ag = xfsPlugin.classify(hm({ domain: 'ag', type: 'corrupt', mask: 0x2, group: 1 }), ctx)!;
