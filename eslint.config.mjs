@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'native/build/**', '.cache/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'native/build/**', 'native/build-abi*/**', '.cache/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

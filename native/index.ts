@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FsfaultError } from '../core/errors';
 import type { MountInfo } from '../core/model/raw-record';
+import { abiBuildDir } from './abi-build';
 import { diskUuids, parseMountInfo, sysBlockDeviceName } from './mount-table';
 import { callNative, fromNativeError } from './native-error';
 import type { BatchHandler, HandleInfo, NativeBinding, ResolvedHandle, Watcher, WatcherOptions, XfsAgGeometry, XfsFsGeometry, XfsInodeHealth } from './types';
@@ -19,10 +20,12 @@ const repoRoot = path.resolve(__dirname, '..', '..');
 
 /**
  * FSFAULT_NATIVE_ADDON (an explicit .node file) comes first: scripts/native-sanitize.sh runs the
- * tests against an ASan/UBSan build of the addon that way.
+ * tests against an ASan/UBSan build of the addon that way. Then the running Node's own per-ABI
+ * build (native/abi-build.ts), then the default build.
  */
 export const DEFAULT_ADDON_PATHS: readonly string[] = [
   ...(process.env.FSFAULT_NATIVE_ADDON ? [path.resolve(process.env.FSFAULT_NATIVE_ADDON)] : []),
+  path.join(abiBuildDir(), 'fsfault_native.node'),
   path.join(repoRoot, 'native', 'build', 'Release', 'fsfault_native.node'),
   path.join(repoRoot, 'native', 'build', 'Debug', 'fsfault_native.node'),
 ];

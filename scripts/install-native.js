@@ -15,6 +15,13 @@
  * (<cache>/node-gyp/<version>/include/node, installVersion) from those local headers, the layout
  * `node-gyp install` itself leaves, so node-gyp finds them and downloads nothing. An existing cache
  * entry is left alone.
+ * `--per-abi` builds the addon AND better-sqlite3 for the running Node into
+ * native/build-abi<process.versions.modules>/ (fsfault_native.node, better_sqlite3.node), leaving
+ * native/build and node_modules/better-sqlite3/build — the `npm ci` Node's builds — untouched. node-gyp
+ * always builds into ./build of the package it builds, so both are built from copies in a staging
+ * directory under the output. CI runs it with Node 24 (.ci/node24.sh) to run the suites on a second
+ * Node from the same clone; native/abi-build.ts is where the loaders look for these files.
+ *
  * Plain JavaScript, because it runs before (and without) the TypeScript build.
  */
 'use strict';
@@ -84,9 +91,31 @@ function seedGypCache() {
   console.error(`fsfault: node-gyp header cache ${dir} -> ${nodedir}/include/node`);
 }
 
+function buildPerAbi() {
+  const root = path.join(__dirname, '..');
+  const out = path.join(root, 'native', `build-abi${process.versions.modules}`);
+  const stage = path.join(out, 'stage');
+  fs.rmSync(stage, { recursive: true, force: true });
+  const noBuildDirs = (src) => !/[/\\](build|node_modules)$/.test(src);
+  // The addon's binding.gyp resolves node-addon-api from its directory upwards: the stage stays
+  // inside the clone so that finds the clone's node_modules.
+  fs.cpSync(path.join(root, 'native', 'binding.gyp'), path.join(stage, 'native', 'binding.gyp'));
+  fs.cpSync(path.join(root, 'native', 'src'), path.join(stage, 'native', 'src'), { recursive: true });
+  const sqliteDir = path.dirname(require.resolve('better-sqlite3/package.json', { paths: [root] }));
+  fs.cpSync(sqliteDir, path.join(stage, 'better-sqlite3'), { recursive: true, filter: noBuildDirs });
+  build(path.join(stage, 'native'));
+  build(path.join(stage, 'better-sqlite3'));
+  for (const [dir, file] of [['native', 'fsfault_native.node'], ['better-sqlite3', 'better_sqlite3.node']]) {
+    fs.copyFileSync(path.join(stage, dir, 'build', 'Release', file), path.join(out, file));
+  }
+  fs.rmSync(stage, { recursive: true, force: true });
+  console.error(`fsfault: Node ${process.version} (ABI ${process.versions.modules}) builds in ${path.relative(process.cwd(), out) || out}`);
+}
+
 if (require.main === module) {
   if (process.argv.includes('--seed-gyp-cache')) seedGypCache();
+  else if (process.argv.includes('--per-abi')) buildPerAbi();
   else build(path.join(__dirname, '..', 'native'));
 }
 
-module.exports = { findNodedir, headersVersion, build, seedGypCache };
+module.exports = { findNodedir, headersVersion, build, buildPerAbi, seedGypCache };

@@ -3,6 +3,7 @@
  * a small synchronous interface, so the SQLite binding can be swapped without touching the store.
  */
 import Database from 'better-sqlite3';
+import { abiBuildFile } from '../../native/abi-build';
 
 export type SqlValue = number | bigint | string | Buffer | null;
 
@@ -35,7 +36,9 @@ export function sqliteCode(e: unknown): string | null {
 }
 
 export function openSqlite(file: string, opts: { readonly?: boolean; fileMustExist?: boolean; busyTimeoutMs?: number } = {}): SqlDatabase {
-  const db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.fileMustExist ?? false, timeout: opts.busyTimeoutMs ?? 5000 });
+  // A second Node on the same clone (CI's Node 24) has its own better-sqlite3 build; else the package's own.
+  const nativeBinding = abiBuildFile('better_sqlite3.node') ?? undefined;
+  const db = new Database(file, { readonly: opts.readonly ?? false, fileMustExist: opts.fileMustExist ?? false, timeout: opts.busyTimeoutMs ?? 5000, nativeBinding });
   // Integers come back as JS numbers: offsets and µs timestamps stay below 2^53.
   return {
     file,

@@ -54,12 +54,12 @@ export class SlowDisk {
     readonly loopDev: string,
     readonly device: string,
     readonly mountPoint: string,
-    readonly fsType: 'ext4' | 'xfs',
+    readonly fsType: 'ext4' | 'xfs' | 'btrfs',
     private readonly daemon: ChildProcess,
   ) {}
 
   /** mkfs an image, serve it through slowdisk, attach a loop device to it and mount it (unless mount: false). */
-  static async create(fsType: 'ext4' | 'xfs', opts: { sizeMiB?: number; mkfsArgs?: string[]; mountOpts?: string; prepare?: (image: string) => void; mount?: boolean } = {}): Promise<SlowDisk> {
+  static async create(fsType: 'ext4' | 'xfs' | 'btrfs', opts: { sizeMiB?: number; mkfsArgs?: string[]; mountOpts?: string; prepare?: (image: string) => void; mount?: boolean } = {}): Promise<SlowDisk> {
     const bin = slowdiskBinary();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsfault-slowdisk-'));
     const image = path.join(dir, 'backing.img');
@@ -68,8 +68,9 @@ export class SlowDisk {
     fs.mkdirSync(fuseDir);
     fs.mkdirSync(mountPoint);
     fs.closeSync(fs.openSync(image, 'w'));
-    fs.truncateSync(image, (opts.sizeMiB ?? (fsType === 'xfs' ? 320 : 64)) * 1024 * 1024);
+    fs.truncateSync(image, (opts.sizeMiB ?? (fsType === 'xfs' ? 320 : fsType === 'btrfs' ? 256 : 64)) * 1024 * 1024);
     if (fsType === 'ext4') sh('mkfs.ext4', ['-q', '-F', ...(opts.mkfsArgs ?? []), image]);
+    else if (fsType === 'btrfs') sh('mkfs.btrfs', ['-q', '-f', ...(opts.mkfsArgs ?? []), image]);
     else sh('mkfs.xfs', ['-q', '-f', ...(opts.mkfsArgs ?? []), image]);
     opts.prepare?.(image);
     const daemon = spawn(bin, [image, fuseDir], { stdio: ['ignore', 'ignore', 'pipe'] });

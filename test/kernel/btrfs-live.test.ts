@@ -3,7 +3,7 @@
  * a corrupted data extent read back gives csum errors with the right inode, counted exactly as the
  * device's error_stats counted them (no loss reported); metadata writes failing with EIO (image
  * shrunk under the loop device) abort the transaction → exactly one DIED. Root; btrfs-progs.
- * The I/O-error case on a FUSE-backed loop file is not here: that helper is not on main yet.
+ * The I/O-error case on a FUSE-backed loop file is btrfs-eio.test.ts.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

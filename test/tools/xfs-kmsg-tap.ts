@@ -62,7 +62,11 @@ function concerns(text: string, device: string): boolean {
 export class KmsgTap {
   private lastSeq: number;
 
-  constructor(private readonly device: string) {
+  /** `concerns` decides which records are the device's (default: XFS and block-layer lines). */
+  constructor(
+    private readonly device: string,
+    private readonly concernsFn: (text: string, device: string) => boolean = concerns,
+  ) {
     const ring = readRing();
     this.lastSeq = ring.length ? ring[ring.length - 1]!.seq : -1;
   }
@@ -78,7 +82,7 @@ export class KmsgTap {
     let prevKept = -2;
     for (const r of fresh) {
       // hex-dump lines carry no device: keep them only when they directly follow a kept record
-      const keep = concerns(r.text, this.device) || (HEXDUMP.test(r.text) && r.seq === prevKept + 1);
+      const keep = this.concernsFn(r.text, this.device) || (HEXDUMP.test(r.text) && r.seq === prevKept + 1);
       if (!keep) continue;
       prevKept = r.seq;
       lines.push(JSON.stringify({ source: 'kmsg', record: r.raw, readAtUs }));

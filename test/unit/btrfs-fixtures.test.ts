@@ -36,6 +36,16 @@ describe('btrfs fixtures (real kernel) through the pipeline', () => {
     assert.equal(blob.expected, '0xdb4055b1');
   });
 
+  it('EIO from the disk under a data extent (FUSE-backed loop file): one ERROR on the device, rd 1, count = read_errs, no loss', () => {
+    const events = replay('btrfs-eio.jsonl');
+    assert.deepEqual(events.map((e) => e.kind), ['ERROR'], JSON.stringify(events));
+    const e = events[0]!;
+    const blob = e.blob as Record<string, unknown>;
+    assert.deepEqual([e.plugin, e.errno, e.count, e.device, e.fsType, e.uuid], ['btrfs', 5, 1, 'loop0', 'btrfs', 'a99fa292-bc3f-479f-aeb4-c402f68e2552']);
+    assert.deepEqual([blob.messageType, blob.bdev, blob.readErrs, blob.writeErrs, blob.corruptionErrs], ['devstats', '/dev/loop0', 1, 0, 0]);
+    assert.deepEqual(e.subtypes, ['io']);
+  });
+
   it('metadata write EIO → transaction abort: write errors counted, then exactly one DIED with the rest suppressed', () => {
     const events = replay('btrfs-abort.jsonl');
     assert.deepEqual(events.map((e) => e.kind), ['ERROR', 'DIED']);

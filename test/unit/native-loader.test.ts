@@ -36,8 +36,9 @@ test('loadNative reports a file that exists but is not an addon as NATIVE_MISSIN
   }
 });
 
-test('the default search order is build/Release then build/Debug under the repository root', () => {
+test('the default search order is the running Node\'s per-ABI build, then build/Release, then build/Debug under the repository root', () => {
   assert.deepEqual(DEFAULT_ADDON_PATHS, [
+    path.join(repoRoot, 'native', `build-abi${process.versions.modules}`, 'fsfault_native.node'),
     path.join(repoRoot, 'native', 'build', 'Release', 'fsfault_native.node'),
     path.join(repoRoot, 'native', 'build', 'Debug', 'fsfault_native.node'),
   ]);

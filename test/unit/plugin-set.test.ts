@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import Database from 'better-sqlite3';
+import { openSqlite } from '../../core/edges/sqlite';
 import { runCli } from '../helpers/cli';
 import { fixturesDir, repoRoot } from '../helpers/paths';
 import { validateConfig } from '../../core/config/load';
@@ -36,9 +36,9 @@ describe('one plugin set for every command', () => {
     assert.notEqual(printed.stdout, bare.stdout, 'the example plugin must change the schema');
     const w = runCli(['watch', '--config', file, '--replay', example, '--once', '--no-stdout', '--state-dir', stateDir], { timeoutMs: 30_000 });
     assert.equal(w.code, 0, w.stderr);
-    const db = new Database(storeFile(stateDir, 'fp-host'), { readonly: true });
+    const db = openSqlite(storeFile(stateDir, 'fp-host'), { readonly: true, fileMustExist: true });
     try {
-      const used = db.prepare('SELECT DISTINCT schema_fp AS fp FROM events').all() as { fp: string }[];
+      const used = db.prepare<{ fp: string }>('SELECT DISTINCT schema_fp AS fp FROM events').all();
       assert.deepEqual(used.map((r) => r.fp), [printed.stdout.trim()]);
     } finally {
       db.close();
