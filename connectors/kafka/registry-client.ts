@@ -80,7 +80,11 @@ export class RegistryClient {
 
   /** Set the subject's compatibility level (PUT /config/{subject}). */
   async setCompatibility(subject: string, level: string): Promise<void> {
-    const a = await this.request('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility: level });
+    let a = await this.request('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility: level });
+    // Apicurio answers 409 "A rule named 'COMPATIBILITY' already exists" when another producer
+    // created the subject's rule between its check and its insert (hosts starting together on a
+    // new subject). The rule exists now, so a second PUT updates it like any other.
+    if (a.status === 409) a = await this.request('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility: level });
     if (a.status !== 200) throw this.answerError(a, `setting compatibility ${level} on subject '${subject}'`);
   }
 

@@ -1,5 +1,7 @@
 /**
- * The fleet view end to end on a REAL broker (Kafka 4.x from Maven Central) with the test registry:
+ * The fleet view end to end on a REAL broker (Kafka 4.x from Maven Central) with a REAL schema
+ * registry (Apicurio Registry, test/kafka/helpers/apicurio.ts): events and agent records are
+ * Confluent-framed Avro whose schemas the fleet fetches by id:
  *   - 300 simulated hosts (real `watch --replay --once --host`, each with its own SQLite store,
  *     publishing through the real Kafka connector and the agent publisher; 3 child processes run
  *     them, see hosts-child.ts) while 3 `fleet serve` processes share one consumer group;
@@ -18,7 +20,7 @@ import * as path from 'node:path';
 import { KafkaTransport } from '../../connectors/kafka/kafkajs-adapter';
 import { cliPath, fixturesDir, repoRoot } from '../helpers/paths';
 import { startBroker, KAFKA_VERSIONS, type BrokerHandle } from '../kafka/helpers/broker';
-import { startRegistry, type RegistryServer } from '../kafka/registry-server';
+import { startApicurio, type ApicurioHandle } from '../kafka/helpers/apicurio';
 import type { FleetAgent, FleetFilesystem } from '../../fleet/merge';
 import type { FsHealth } from '../../core/projections/fs-health';
 import { freePort } from '../helpers/free-port';
@@ -92,7 +94,7 @@ function killHard(c: ChildProcess): Promise<void> {
   });
 }
 
-/** A child process, asynchronously (never spawnSync here: the test registry must keep answering). */
+/** A child process, asynchronously (the test's own timers and `live` bookkeeping keep running). */
 function run(cmd: string, args: string[], timeoutMs = 90_000): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const c = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -150,7 +152,7 @@ function differences(rows: readonly FleetFilesystem[], truth: Truth): string[] {
 
 describe('fleet view on a real broker', { timeout: 600_000 }, () => {
   let broker: BrokerHandle;
-  let registry: RegistryServer;
+  let registry: ApicurioHandle;
   let dir: string;
   let config: string;
   const instances: Instance[] = [];
@@ -159,8 +161,7 @@ describe('fleet view on a real broker', { timeout: 600_000 }, () => {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsfault-fleet-'));
-    broker = await startBroker({ version: KAFKA_VERSIONS[0]! });
-    registry = await startRegistry();
+    [broker, registry] = await Promise.all([startBroker({ version: KAFKA_VERSIONS[0]! }), startApicurio()]);
     config = path.join(dir, 'fleet.yaml');
     fs.writeFileSync(
       config,
@@ -184,7 +185,7 @@ describe('fleet view on a real broker', { timeout: 600_000 }, () => {
 
   after(async () => {
     for (const c of [...live]) await killHard(c);
-    await registry?.close();
+    await registry?.stop();
     await broker?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -267,7 +268,6 @@ describe('fleet view on a real broker', { timeout: 600_000 }, () => {
       const all = await Promise.all(alive.map((i) => getJson<{ filesystems: FleetFilesystem[] }>(`${i.url}/api/filesystems`)));
       return all.every((a) => JSON.stringify(a.filesystems) === JSON.stringify(api.filesystems));
     });
-    // Child processes run asynchronously: the test registry lives in this process and must answer.
     const st = await run(process.execPath, [cliPath, 'fleet', 'status', '--config', config, '--json']);
     assert.equal(st.status, 0, st.stderr);
     assert.deepEqual((JSON.parse(st.stdout) as { filesystems: FleetFilesystem[] }).filesystems, api.filesystems);

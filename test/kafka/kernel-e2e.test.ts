@@ -72,7 +72,11 @@ test('ext4 trigger_fs_error → fsfault watch --config (kafka + registry) → to
     const until = Date.now() + 20_000;
     let got: Awaited<ReturnType<KafkaFixture['read']>> = [];
     for (;;) {
-      got = await kafka.read(topic);
+      // The connector creates the topic when it first publishes: until then the topic does not exist.
+      got = await kafka.read(topic).catch((e: unknown) => {
+        if (/UNKNOWN_TOPIC_OR_PARTITION|does not host this topic-partition/.test(`${String(e)} ${String((e as { cause?: unknown }).cause)}`) && Date.now() < until) return [];
+        throw new Error(`reading ${topic}: ${String(e)}; stderr: ${err}`, { cause: e });
+      });
       if (got.some((m) => (m.record.blob as Record<string, { message?: string }> | null)?.['fsfault.plugins.ext4.Ext4Blob']?.message === 'kafka-e2e')) break;
       if (Date.now() > until) throw new Error(`the event never reached ${topic}: ${got.length} messages; stderr: ${err}`);
       await new Promise((r) => setTimeout(r, 500));

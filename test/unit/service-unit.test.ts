@@ -32,4 +32,19 @@ describe('systemd unit', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('MemoryHigh and MemoryMax keep the stated margins over the highest peak RSS the README reports', () => {
+    const unit = fs.readFileSync(UNIT, 'utf8');
+    const mib = (key: string) => Number(new RegExp(`^${key}=(\\d+)M$`, 'm').exec(unit)?.[1]);
+    const readme = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### Memory'), readme.indexOf('### Configuration', readme.indexOf('### Memory')));
+    const rows = section.split('\n').filter((l) => /^\| \d+\.\d+ \|/.test(l));
+    assert.ok(rows.length >= 2, 'the README table of measured peaks (one row per Node major CI runs)');
+    const peaks = rows.flatMap((r) => [...r.matchAll(/(\d+) MiB/g)].map((m) => Number(m[1])));
+    const worst = Math.max(...peaks);
+    assert.ok(mib('MemoryHigh') >= 1.25 * worst, `MemoryHigh=${mib('MemoryHigh')}M under 1.25 x ${worst} MiB`);
+    assert.ok(mib('MemoryMax') >= 1.5 * worst, `MemoryMax=${mib('MemoryMax')}M under 1.5 x ${worst} MiB`);
+    assert.match(section, new RegExp(`MemoryHigh=${mib('MemoryHigh')}M`));
+    assert.match(section, new RegExp(`MemoryMax=${mib('MemoryMax')}M`));
+  });
 });
