@@ -45,6 +45,12 @@ export interface XfsInodeHealth {
 }
 
 export interface WatcherStats {
+  /**
+   * Every record read from /dev/kmsg after the start point: delivered or rejected (userspace); a
+   * malformed read has no seq and is counted lost by the next record's gap.
+   * kmsgRecordsRead + kmsgLostRecords = lastKmsgSeq() - the start seq, exactly.
+   */
+  kmsgRecordsRead: number;
   /** kmsg records delivered (facility 0). */
   kmsgRecords: number;
   /** kmsg records written by userspace (facility != 0): read, counted, not delivered. */

@@ -77,6 +77,8 @@ export function sourceFamilies(m: MetricsSnapshot): MetricFamily[] {
   const s = m.source;
   if (!s) return [];
   return [
+    family('fsfault_kmsg_records_read_total', 'counter', 'Kernel-log records read from /dev/kmsg (delivered or rejected). Read + lost = every sequence number the reader passed.', [{ value: s.kmsgRecordsRead }]),
+    family('fsfault_kmsg_lost_records_total', 'counter', 'Kernel-log records overwritten in the ring before fsfault read them (exact, from sequence gaps).', [{ value: s.kmsgLostRecords }]),
     family('fsfault_kmsg_rejected_records_total', 'counter', 'Kernel-log records written by user processes (facility != 0), rejected: a rising count is someone writing to /dev/kmsg.', [{ value: s.kmsgRejected }]),
     family('fsfault_path_resolve_timeouts_total', 'counter', 'fanotify handle -> path lookups that did not finish in time (the event went on with pathError TIMEOUT).', [{ value: s.resolveTimeouts }]),
     family('fsfault_path_resolve_refused_total', 'counter', 'Handle lookups not started because too many were waiting (the event went on with pathError BUSY).', [{ value: s.resolveRefused }]),

@@ -15,6 +15,10 @@ export interface PipelineStats {
 export interface LiveSourceCounters {
   /** Kernel-log records a user process wrote (facility != 0), rejected by the reader. */
   kmsgRejected: number;
+  /** Kernel-log records the reader read (delivered or rejected); with kmsgLostRecords, every seq it passed. */
+  kmsgRecordsRead: number;
+  /** Kernel-log records overwritten in the ring before the reader got to them (exact sequence gaps). */
+  kmsgLostRecords: number;
   /** Handle → path lookups that did not finish in time (the event went on without a path). */
   resolveTimeouts: number;
   /** Lookups refused because too many were already waiting. */

@@ -100,7 +100,8 @@ export class LiveSource implements Source {
   /** Filesystems whose probe poll is still running (a timed-out one until the kernel returns). */
   private readonly probing = new Set<string>();
   private pausedByUs = false;
-  private lastRejected = 0;
+  /** The watcher's kmsg counters as they were at stop (the watcher is gone after it). */
+  private lastKmsg = { rejected: 0, read: 0, lost: 0 };
 
   constructor(private readonly opts: LiveSourceOptions) {
     this.settleMs = opts.settleMs ?? 1000;
@@ -202,7 +203,8 @@ export class LiveSource implements Source {
     this.watcher = null;
     if (w) {
       await w.stop(); // batches read before the stop still reach the sink
-      this.lastRejected = w.stats().kmsgRejectedFacility;
+      const st = w.stats();
+      this.lastKmsg = { rejected: st.kmsgRejectedFacility, read: st.kmsgRecordsRead, lost: st.kmsgLostRecords };
     }
     await this.emitter.flushed(); // every wait in it is bounded by lookupTimeoutMs
     this.sink = null;
@@ -216,8 +218,11 @@ export class LiveSource implements Source {
 
   /** The counters the metrics endpoint and `status` show (see LiveSourceCounters). */
   counters(): LiveSourceCounters {
+    const st = this.watcher?.stats();
     return {
-      kmsgRejected: this.watcher?.stats().kmsgRejectedFacility ?? this.lastRejected,
+      kmsgRejected: st?.kmsgRejectedFacility ?? this.lastKmsg.rejected,
+      kmsgRecordsRead: st?.kmsgRecordsRead ?? this.lastKmsg.read,
+      kmsgLostRecords: st?.kmsgLostRecords ?? this.lastKmsg.lost,
       resolveTimeouts: this.handles.stats.timedOut,
       resolveRefused: this.handles.stats.refused,
       probeTimeouts: this.stats.probeTimeouts,

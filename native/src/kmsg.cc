@@ -44,7 +44,7 @@ bool ParseDecimal(const char* s, size_t n, uint64_t* out) {
 
 }  // namespace
 
-bool ParseKmsgRecord(const char* buf, size_t len, KmsgParsed* out) {
+bool ParseKmsgRecord(const char* buf, size_t len, KmsgParsed* out, bool kernelBodyOnly) {
   const char* semi = static_cast<const char*>(memchr(buf, ';', len));
   if (semi == nullptr) return false;
   const size_t headerLen = static_cast<size_t>(semi - buf);
@@ -72,6 +72,11 @@ bool ParseKmsgRecord(const char* buf, size_t len, KmsgParsed* out) {
   out->facility = static_cast<int>(prefix >> 3);
   out->level = static_cast<int>(prefix & 7);
   out->flags.assign(fields[3], lens[3]);
+  if (kernelBodyOnly && out->facility != 0) {
+    out->text.clear();
+    out->dict.clear();
+    return true;
+  }
 
   const char* body = semi + 1;
   const char* end = buf + len;
@@ -124,7 +129,7 @@ bool KmsgSource::Open(Start start, uint64_t afterSeq, SysError* err) {
       return false;
     }
     KmsgParsed rec;
-    if (ParseKmsgRecord(buf_, static_cast<size_t>(n), &rec)) {
+    if (ParseKmsgRecord(buf_, static_cast<size_t>(n), &rec, true)) {
       nextSeq_ = static_cast<int64_t>(rec.seq) + 1;
       lastSeq_ = static_cast<int64_t>(rec.seq);
     }
@@ -159,7 +164,7 @@ KmsgSource::Result KmsgSource::Read(KmsgParsed* rec, uint64_t* lost, SysError* e
         Fail(err, "read", "/dev/kmsg");
         return Result::Error;
       }
-      if (!ParseKmsgRecord(buf_, static_cast<size_t>(n), rec)) return Result::Malformed;
+      if (!ParseKmsgRecord(buf_, static_cast<size_t>(n), rec, true)) return Result::Malformed;
       const int64_t seq = static_cast<int64_t>(rec->seq);
       uint64_t gap = 0;
       if (nextSeq_ >= 0 && seq > nextSeq_) gap = static_cast<uint64_t>(seq - nextSeq_);

@@ -23,7 +23,11 @@ struct KmsgParsed {
   std::vector<std::pair<std::string, std::string>> dict;
 };
 
-bool ParseKmsgRecord(const char* buf, size_t len, KmsgParsed* out);
+// kernelBodyOnly: for a record from userspace (facility != 0) stop after the header (text and dict
+// left empty). The reader rejects those records, and a userspace flood of /dev/kmsg is exactly when
+// the reader must be as cheap per record as a bare read() loop: un-escaping text nobody will see
+// only makes it fall behind the ring. The header checks are the same, so what is malformed is too.
+bool ParseKmsgRecord(const char* buf, size_t len, KmsgParsed* out, bool kernelBodyOnly = false);
 
 // One reader's cursor on /dev/kmsg plus what is needed to count every record it missed.
 class KmsgSource {

@@ -137,11 +137,13 @@ void Reader::ReadKmsg(std::vector<RawItem>* batch) {
       case KmsgSource::Result::Again:
         return;
       case KmsgSource::Result::Record:
+        stats_.kmsgRecordsRead++;
         stats_.kmsgRecords++;
         lastKmsgSeq_.store(kmsg_.lastSeq());
         batch->push_back({now, std::move(rec)});
         break;
       case KmsgSource::Result::Rejected:
+        stats_.kmsgRecordsRead++;
         stats_.kmsgRejectedFacility++;
         lastKmsgSeq_.store(kmsg_.lastSeq());
         break;
@@ -150,6 +152,7 @@ void Reader::ReadKmsg(std::vector<RawItem>* batch) {
         batch->push_back({now, LossItem{"kmsg", "kmsg-overrun", lost}});
         break;
       case KmsgSource::Result::Malformed:
+        // Not in kmsgRecordsRead: its seq is unknown, so the next record's gap counts it as lost.
         stats_.readErrors++;
         batch->push_back({now, LossItem{"kmsg", "kmsg-malformed", 1}});
         break;

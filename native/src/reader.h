@@ -31,6 +31,11 @@ struct ReaderOptions {
 };
 
 struct ReaderStats {
+  // kmsgRecordsRead: every record read from /dev/kmsg after the start point, delivered or rejected (a
+  // malformed read has no seq: the next record's gap counts it in kmsgLostRecords). With
+  // kmsgLostRecords it accounts for every sequence number the reader passed:
+  // read + lost = lastKmsgSeq - start seq, exactly (bench/kmsg-flood, test/kernel/native-kmsg).
+  std::atomic<uint64_t> kmsgRecordsRead{0};
   std::atomic<uint64_t> kmsgRecords{0}, kmsgRejectedFacility{0}, kmsgLostRecords{0}, kmsgOverruns{0},
       fanotifyEvents{0}, fanotifyOverflows{0}, batchesDelivered{0}, backpressureWaits{0}, readErrors{0};
 };

@@ -196,6 +196,7 @@ Napi::Value Watcher::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   ReaderStats& s = reader_.stats();
   Napi::Object o = Napi::Object::New(env);
+  o.Set("kmsgRecordsRead", static_cast<double>(s.kmsgRecordsRead.load()));
   o.Set("kmsgRecords", static_cast<double>(s.kmsgRecords.load()));
   o.Set("kmsgRejectedFacility", static_cast<double>(s.kmsgRejectedFacility.load()));
   o.Set("kmsgLostRecords", static_cast<double>(s.kmsgLostRecords.load()));

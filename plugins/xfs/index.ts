@@ -19,6 +19,8 @@ import { terminal } from './terminal';
 export type { XfsBlob } from './blob';
 export type { XfsHealthMonitorRecord, XfsHealthmonEventIn } from './healthmon';
 export { HEALTHMON_LOST, HEALTHMON_UNKNOWN, healthmonRecords } from './healthmon';
+export { XfsHealthmonFeed, fallbackReason } from './healthmon-feed';
+export type { HealthmonHandle, HealthmonOpener, HealthmonStatus } from './healthmon-feed';
 
 function classify(record: RawRecord, ctx: ClassifyContext): EventDraft<XfsBlob> | null {
   // The health-monitor record is not in the core's RawRecord union yet (proposed in README.md).

@@ -145,3 +145,31 @@ test('afterSeq older than the ring: the first thing delivered is a loss of exact
   assert.equal(w.stats().kmsgLostRecords, oldest - s - 1);
   await w.stop();
 });
+
+test('records read + records lost = every sequence number in the window, exactly, across a flood that overruns the reader', async () => {
+  const c = new Collector();
+  const w = watch(c, 'end');
+  await caughtUp(w, newestSeq());
+  const a = w.lastKmsgSeq()!;
+  const s0 = w.stats();
+  // Paused for the first half, so the ring overwrites records the reader has not read; read live for the second.
+  w.pause();
+  const paused = floodKmsgPast(a + 1, 'fsfault-native-kmsg read-count', 3001);
+  w.resume();
+  const fd = fs.openSync('/dev/kmsg', 'w');
+  try {
+    for (let i = 0; i < 2000; i++) fs.writeSync(fd, `<7>fsfault-native-kmsg read-count live ${i}\n`);
+  } finally {
+    fs.closeSync(fd);
+  }
+  const end = newestSeq();
+  await caughtUp(w, end);
+  const s1 = w.stats();
+  const read = s1.kmsgRecordsRead - s0.kmsgRecordsRead;
+  const lost = s1.kmsgLostRecords - s0.kmsgLostRecords;
+  assert.ok(lost > 0, 'the paused half overran the reader');
+  assert.ok(read >= 2000, `the live half was read (${read})`);
+  assert.equal(read + lost, w.lastKmsgSeq()! - a, `read ${read} + lost ${lost} over the window (${a}, ${w.lastKmsgSeq()}] after ${paused} paused lines`);
+  assert.equal(read, s1.kmsgRecords - s0.kmsgRecords + (s1.kmsgRejectedFacility - s0.kmsgRejectedFacility), 'read = delivered + rejected');
+  await w.stop();
+});

@@ -47,7 +47,7 @@ class FakeWatcher implements Watcher {
   resume(): void {}
   async stop(): Promise<void> {}
   stats(): WatcherStats {
-    return { kmsgRecords: 0, kmsgRejectedFacility: this.rejected, kmsgLostRecords: 0, kmsgOverruns: 0, fanotifyEvents: 0, fanotifyOverflows: 0, batchesDelivered: 0, backpressureWaits: 0, readErrors: 0 };
+    return { kmsgRecordsRead: this.rejected, kmsgRecords: 0, kmsgRejectedFacility: this.rejected, kmsgLostRecords: 0, kmsgOverruns: 0, fanotifyEvents: 0, fanotifyOverflows: 0, batchesDelivered: 0, backpressureWaits: 0, readErrors: 0 };
   }
   lastKmsgSeq(): number | null {
     return null;

@@ -55,7 +55,7 @@ describe('metrics endpoint', () => {
         warn: () => undefined,
       });
       const pipeline = c.get<Pipeline>(TOKENS.Pipeline);
-      pipeline.useLiveState({ sourceCounters: () => ({ kmsgRejected: rejectedThisRun, resolveTimeouts: 2, resolveRefused: 1, probeTimeouts: 4 }) });
+      pipeline.useLiveState({ sourceCounters: () => ({ kmsgRejected: rejectedThisRun, kmsgRecordsRead: 40 + rejectedThisRun, kmsgLostRecords: 7, resolveTimeouts: 2, resolveRefused: 1, probeTimeouts: 4 }) });
       await pipeline.start();
       const server = await startMetricsServer('127.0.0.1:0', () => pipeline.metrics(), () => pipeline.readiness());
       try {
@@ -68,6 +68,8 @@ describe('metrics endpoint', () => {
     };
     const text = await run(3);
     assert.equal(sample(text, 'fsfault_kmsg_rejected_records_total'), 3);
+    assert.equal(sample(text, 'fsfault_kmsg_records_read_total'), 43);
+    assert.equal(sample(text, 'fsfault_kmsg_lost_records_total'), 7);
     assert.equal(sample(text, 'fsfault_path_resolve_timeouts_total'), 2);
     assert.equal(sample(text, 'fsfault_path_resolve_refused_total'), 1);
     assert.equal(sample(text, 'fsfault_probe_timeouts_total'), 4);

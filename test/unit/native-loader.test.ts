@@ -37,7 +37,10 @@ test('loadNative reports a file that exists but is not an addon as NATIVE_MISSIN
 });
 
 test('the default search order is the running Node\'s per-ABI build, then build/Release, then build/Debug under the repository root', () => {
+  // scripts/native-sanitize.sh puts its sanitized addon first through FSFAULT_NATIVE_ADDON.
+  const explicit = process.env.FSFAULT_NATIVE_ADDON ? [path.resolve(process.env.FSFAULT_NATIVE_ADDON)] : [];
   assert.deepEqual(DEFAULT_ADDON_PATHS, [
+    ...explicit,
     path.join(repoRoot, 'native', `build-abi${process.versions.modules}`, 'fsfault_native.node'),
     path.join(repoRoot, 'native', 'build', 'Release', 'fsfault_native.node'),
     path.join(repoRoot, 'native', 'build', 'Debug', 'fsfault_native.node'),

@@ -23,7 +23,7 @@ import type { EventQueue } from '../../core/queue/event-queue';
 import type { MountInfo, RawRecord } from '../../core/plugin-api';
 import type { LossRecord } from '../../core/model/raw-record';
 import { readReplayFile } from '../../core/sources/replay-source';
-import { HEALTHMON_LOST, HEALTHMON_UNKNOWN, healthmonRecords, xfsPlugin } from '../../plugins/xfs';
+import { HEALTHMON_LOST, HEALTHMON_UNKNOWN, healthmonRecords, XfsHealthmonFeed, xfsPlugin } from '../../plugins/xfs';
 import { FIXTURE_GEOMETRY } from '../tools/xfs-replay';
 import { fixturesDir } from '../helpers/paths';
 
@@ -243,4 +243,47 @@ test('monitor records merge with the kernel-log lines of the same problem (same 
   const sameKey = merged.find((e) => e.inode === ino && (e.blob as { metadataType?: string }).metadataType === 'inode')!;
   assert.equal(sameKey.count, first.count + 2, 'both monitor records counted into it');
   assert.ok(sameKey.sources.includes('ioctl') && sameKey.sources.includes('kmsg'), `sources ${sameKey.sources.join(',')}`);
+});
+
+test('the probe feed: monitor records buffered until the poll takes them, LOST kept, bounded; EOF falls back to log+ioctl', async () => {
+  const f = fifo();
+  try {
+    const feed = new XfsHealthmonFeed((_mnt, onEvents) => readXfsHealthmonFdForTest(f.readFd, onEvents), { maxBuffered: 20, now: () => 7 });
+    assert.deepEqual(await feed.attach(mount), { mode: 'healthmon', reason: null, errno: null });
+    assert.equal(feed.active(mount), true);
+    fs.writeSync(f.writeFd, all);
+    const got: RawRecord[] = [];
+    for (let i = 0; i < 200 && got.length < 21; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      got.push(...feed.take(mount));
+    }
+    // 26 records: 20 kept (1 of them the LOST record), 6 over the bound counted as one loss.
+    assert.equal(got.length, 21, JSON.stringify(got));
+    const last = got[20] as LossRecord;
+    assert.deepEqual([last.source, last.reason, last.count], ['loss', HEALTHMON_LOST, 6]);
+    assert.equal((got[1] as LossRecord).count, 17, 'the kernel\'s own LOST count');
+    fs.closeSync(f.writeFd);
+    for (let i = 0; i < 200 && feed.active(mount); i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(feed.status(mount), { mode: 'log+ioctl', reason: 'the health monitor ended (filesystem unmounted)', errno: null });
+    await feed.close();
+  } finally {
+    fs.closeSync(f.readFd);
+    f.done();
+  }
+});
+
+test('the probe feed falls back to log+ioctl and says why: ENOTTY (real kernel), EEXIST and EPERM (test double: a held slot and a missing capability cannot be made here)', async () => {
+  const real = new XfsHealthmonFeed(openXfsHealthMonitor);
+  const notXfs = { ...mount, mountPoint: fixturesDir };
+  const s = await real.attach(notXfs);
+  assert.deepEqual([s.mode, s.errno], ['log+ioctl', 'ENOTTY']);
+  assert.match(s.reason!, /no XFS_IOC_HEALTH_MONITOR/);
+  assert.equal(real.active(notXfs), false);
+  assert.deepEqual(real.take(notXfs), []);
+  const refusing = (errno: string, code = 'NATIVE_SYSCALL') => new XfsHealthmonFeed(() => Promise.reject(Object.assign(new Error(errno), { code, details: { errno } })));
+  const held = await refusing('EEXIST').attach(mount);
+  assert.deepEqual([held.mode, held.errno], ['log+ioctl', 'EEXIST']);
+  assert.match(held.reason!, /another health monitor holds this filesystem.*xfs_healer/);
+  const perm = await refusing('EPERM', 'PRIVILEGE_MISSING').attach(mount);
+  assert.match(perm.reason!, /CAP_SYS_ADMIN/);
 });
