@@ -90,33 +90,11 @@ export function parseFormat(v: string | undefined): ReportFormat {
   return f;
 }
 
-/**
- * A report is written 1 MiB at a time: the JSON of 2M events (every death listed) is ~25 MB, and
- * writing it whole made one more copy of that size (the string's UTF-8 buffer) at the peak.
- */
-const WRITE_CHUNK = 1 << 20;
-
-export function writeChunked(write: (piece: string) => void, text: string): void {
-  for (let i = 0; i < text.length; ) {
-    let end = Math.min(text.length, i + WRITE_CHUNK);
-    // Never cut a surrogate pair: each half alone would be written as U+FFFD.
-    const last = text.charCodeAt(end - 1);
-    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
-    write(text.slice(i, end));
-    i = end;
-  }
-}
-
 /** Write next to the target and rename, so a reader never sees half a report. */
 export function writeFileAtomic(file: string, text: string): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   try {
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      writeChunked((piece) => fs.writeSync(fd, piece), text);
-    } finally {
-      fs.closeSync(fd);
-    }
+    fs.writeFileSync(tmp, text);
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
@@ -133,7 +111,7 @@ export async function runReport(opts: ReportOptions, io: CliIo): Promise<number>
   if (model.totals.events === 0) warnTo(io)('no stored events match');
   const text = renderReport(model, format);
   if (out !== undefined) writeFileAtomic(out, text);
-  else writeChunked((piece) => io.out.write(piece), text);
+  else io.out.write(text);
   return damaged ? 1 : 0;
 }
 
