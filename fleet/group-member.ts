@@ -19,7 +19,7 @@
 import type { KafkaTransport, ConsumedBatch, GroupConsumer } from '../connectors/kafka/kafkajs-adapter';
 import { parseHeaders } from '../connectors/kafka/headers';
 import type { EventCodec } from '../core/schema/codec';
-import { isFsfaultError } from '../core/errors';
+import { FsfaultError, isFsfaultError } from '../core/errors';
 import { PartitionFold, type EventMeta } from './fold';
 import { encodeState, stateKey, type FleetStateRecord } from './state-record';
 import type { AvroValues } from './avro-values';
@@ -67,6 +67,10 @@ export class FleetMember {
   /** Shared writes done (produce + commit), for the stats. */
   private flushes = 0;
 
+  /** Rejects (FLEET_UNAVAILABLE) when the group consumer stopped for good; `fleet serve` exits on it. */
+  readonly failed: Promise<never>;
+  private fail!: (e: Error) => void;
+
   constructor(
     private readonly transport: KafkaTransport,
     private readonly opts: MemberOptions,
@@ -74,7 +78,10 @@ export class FleetMember {
     private readonly codec: EventCodec,
     private readonly view: TopicView,
     private readonly warn: (m: string) => void,
-  ) {}
+  ) {
+    this.failed = new Promise<never>((_, reject) => (this.fail = reject));
+    this.failed.catch(() => undefined); // observed by whoever awaits it; never an unhandled rejection
+  }
 
   async start(): Promise<void> {
     this.stateCount = (await this.transport.partitionCount(this.opts.stateTopic)) ?? 0;
@@ -88,8 +95,15 @@ export class FleetMember {
       // Every partition of a fetch folds at once and joins the same state write (see header).
       concurrency: events,
       onJoin: (assignment) => this.onJoin(assignment[this.opts.eventsTopic] ?? []),
-      onBatch: (b) => this.onBatch(b),
-      onCrash: (e, restart) => this.warn(`fleet consumer ${restart ? 'restarting' : 'stopped'} after: ${e.message}`),
+      onBatch: (b, heartbeat) => this.onBatch(b, heartbeat),
+      // 1 MiB per partition (12 MiB a fetch, ~40 000 events): a fetch is folded and written well
+      // within the session timeout even on a loaded machine.
+      maxBytesPerPartition: 1024 * 1024,
+      onCrash: (e, restart) => {
+        this.warn(`fleet consumer ${restart ? 'restarting' : 'stopped'} after: ${e.message}`);
+        // kafkajs gave up for good: an instance that folds nothing must not look alive.
+        if (!restart) this.fail(new FsfaultError('FLEET_UNAVAILABLE', `the fleet consumer stopped: ${e.message}`, { cause: e }));
+      },
     });
   }
 
@@ -119,7 +133,19 @@ export class FleetMember {
     this.restoring.catch((e: Error) => this.warn(`restoring partitions ${this.assigned.join(',')} failed: ${e.message}`));
   }
 
-  private async onBatch(b: ConsumedBatch): Promise<void> {
+  private async onBatch(b: ConsumedBatch, heartbeat: () => Promise<void> = async () => undefined): Promise<void> {
+    // Every batch of a fetch waits for the shared write: keep the membership alive meanwhile
+    // (kafkajs heartbeats only between batches; it throttles these calls to its interval).
+    const beat = () => void heartbeat().catch(() => undefined);
+    const timer = setInterval(beat, 1000);
+    try {
+      await this.foldBatch(b, beat);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  private async foldBatch(b: ConsumedBatch, beat: () => void): Promise<void> {
     await this.restoring;
     let fold = this.folds.get(b.partition);
     if (!fold) {
@@ -129,7 +155,9 @@ export class FleetMember {
       this.folds.set(b.partition, fold);
     }
     const before = { applied: fold.applied, skipped: fold.skipped };
-    for (const m of b.messages) {
+    for (let i = 0; i < b.messages.length; i++) {
+      const m = b.messages[i]!;
+      if (i % 2000 === 1999) beat();
       const h = parseHeaders(m.headers);
       if (!h || !m.value) {
         this.undecodable++;

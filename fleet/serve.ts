@@ -19,6 +19,8 @@ import { ensureCompactedTopic, retrying } from './topics';
 
 export interface FleetServer {
   url: string;
+  /** Rejects when the instance can no longer fold (its consumer stopped for good). */
+  failed: Promise<never>;
   view: TopicView;
   member: FleetMember;
   ready(): boolean;
@@ -102,6 +104,7 @@ export async function startFleetServe(config: Config, schema: ComposedSchema, wa
   }
   return {
     url: http.url,
+    failed: member.failed,
     view,
     member,
     ready,

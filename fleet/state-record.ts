@@ -8,7 +8,8 @@
  * one filesystem's figures can come from two partitions: errors travel under the filesystem's own
  * message key, while a host's LOST events (key `host/*\/-`) attribute losses to its filesystems from
  * another partition. Each record then has exactly one writer (the owner of that partition), and
- * queries merge a filesystem's records (merge.ts).
+ * queries merge a filesystem's records (merge.ts). A key of host + filesystem alone would need
+ * the events partitioned by host (fleet/README.md says why that is not the case).
  */
 import type { FsHealth } from '../core/projections/fs-health';
 

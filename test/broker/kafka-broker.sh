@@ -113,7 +113,7 @@ offsets.topic.replication.factor=1
 offsets.topic.num.partitions=3
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
-group.initial.rebalance.delay.ms=0
+group.initial.rebalance.delay.ms=${FSFAULT_KAFKA_REBALANCE_DELAY_MS:-0}
 auto.create.topics.enable=true
 EOF
   if [[ -n "$tlsport$saslport" ]]; then

@@ -6,7 +6,9 @@
  *     their offsets (it used to be one produce + one commit per partition batch: the fold ran at
  *     the speed of round trips), and that commit comes only after the write was acknowledged;
  *   - a failed state write commits nothing, every waiting batch fails (kafkajs fetches them
- *     again), and the redelivered batches skip what the fold holds while the records are written.
+ *     again), and the redelivered batches skip what the fold holds while the records are written;
+ *   - batches waiting for the write keep the group membership alive (heartbeats); a consumer
+ *     kafkajs stopped for good fails the member, so `fleet serve` exits instead of idling.
  * The real broker runs the member in test/fleet/fleet.test.ts and bench/fleet.ts.
  */
 import assert from 'node:assert/strict';
@@ -150,6 +152,31 @@ describe('fleet group member', () => {
     assert.equal(s.skipped, PARTITIONS * 20, 'the redelivered ones skipped');
     const written = new Set(h.sends[0]!.map((m) => m.key));
     assert.ok(written.size > PARTITIONS, `records of the failed write are written (${written.size})`);
+  });
+
+  it('keeps heartbeating while the batches wait for the shared write', async () => {
+    const h = harness();
+    await h.member.start();
+    h.opts().onJoin!({ events: [0] });
+    const gate = h.hold();
+    let beats = 0;
+    const done = h.opts().onBatch(batches()[0]!, async () => void beats++);
+    await new Promise((r) => setTimeout(r, 2300));
+    gate.resolve();
+    await done;
+    assert.ok(beats >= 2, `heartbeats while waiting: ${beats}`);
+  });
+
+  it('a consumer kafkajs stopped for good fails the member (fleet serve exits 1), a restarting one does not', async () => {
+    const h = harness();
+    await h.member.start();
+    let failed: unknown = null;
+    h.member.failed.catch((e: unknown) => (failed = e));
+    h.opts().onCrash!(new Error('rebalancing'), true);
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(failed, null);
+    h.opts().onCrash!(new Error('The coordinator is not aware of this member'), false);
+    await assert.rejects(h.member.failed, (e: Error & { code?: string }) => e.code === 'FLEET_UNAVAILABLE' && /coordinator is not aware/.test(e.message));
   });
 
   it('a large send goes as slices of at most N messages per partition, each partition in order', () => {

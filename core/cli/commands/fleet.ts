@@ -80,10 +80,13 @@ export function register(program: Command, io: CliIo): void {
       io.err.write(`fsfault: fleet serving on ${server.url} (group ${config.fleet.group}, events topic ${config.kafka!.topic})\n`);
       const keepAlive = setInterval(() => undefined, 1 << 30);
       try {
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', () => resolve());
-          process.once('SIGTERM', () => resolve());
-        });
+        await Promise.race([
+          new Promise<void>((resolve) => {
+            process.once('SIGINT', () => resolve());
+            process.once('SIGTERM', () => resolve());
+          }),
+          server.failed, // FLEET_UNAVAILABLE, exit 1: nothing folds any more
+        ]);
       } finally {
         clearInterval(keepAlive);
         await server.stop();
