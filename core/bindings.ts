@@ -5,7 +5,7 @@
  * lists. Adding a plugin, probe or connector is a binding in its folder, never an edit to a list
  * in core/. This file and container.ts are the only core modules that import inversify.
  */
-import { ContainerModule } from 'inversify';
+import { ContainerModule, type ContainerModuleLoadOptions } from 'inversify';
 import type { Writable } from 'node:stream';
 import type { Config } from './config/schema';
 import type { Connector } from './pipeline/connector';
@@ -14,6 +14,22 @@ import type { Source } from './pipeline/source';
 import type { FsProbe } from './sources/probe';
 
 export { ContainerModule };
+
+/**
+ * Bind a plugin and, when it makes one, its probe (created once, on first use). Every plugin
+ * folder's module.ts, the modules of `--plugin` packages and explicit plugin lists go through
+ * here, so a plugin's probe travels with the plugin and core names none.
+ */
+export function bindPlugin(bind: ContainerModuleLoadOptions['bind'], plugin: FsPlugin): void {
+  bind(TOKENS.Plugin).toConstantValue(plugin);
+  const make = plugin.createProbe;
+  if (make) bind(TOKENS.Probe).toDynamicValue(() => make.call(plugin)).inSingletonScope();
+}
+
+/** A ContainerModule for one plugin (see bindPlugin). */
+export function pluginModule(plugin: FsPlugin): ContainerModule {
+  return new ContainerModule(({ bind }) => bindPlugin(bind, plugin));
+}
 
 export const TOKENS = {
   Config: Symbol.for('fsfault.Config'),

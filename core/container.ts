@@ -27,9 +27,8 @@ import type { Source } from './pipeline/source';
 import type { FsProbe } from './sources/probe';
 import type { EventLog } from './store/types';
 import type { SourceName } from './model/event';
-import { ContainerModule, TOKENS, type ConnectorFactory, type SourceFactory, type SourceRequest } from './bindings';
+import { bindPlugin, pluginModule, type ContainerModule, TOKENS, type ConnectorFactory, type SourceFactory, type SourceRequest } from './bindings';
 import { sourcesModule } from './sources/module';
-import { probesModule } from './sources/probes/module';
 import { loadPluginModule } from './plugins/load-plugins';
 import { FsfaultError } from './errors';
 import { builtinPluginModules } from '../plugins';
@@ -64,10 +63,7 @@ export interface ContainerParts {
 
 /** A third-party plugin module (`plugins:` / `--plugin`) as a ContainerModule like the built-in ones. */
 function thirdPartyModule(spec: string): ContainerModule {
-  const plugin = loadPluginModule(spec);
-  return new ContainerModule(({ bind }) => {
-    bind(TOKENS.Plugin).toConstantValue(plugin);
-  });
+  return pluginModule(loadPluginModule(spec));
 }
 
 /** The modules that make up the plugin set of a config: built-in folders, then `config.plugins`. */
@@ -84,9 +80,9 @@ export function baseContainer(config: Config, opts: { plugins?: readonly FsPlugi
   const warn = opts.warn ?? ((m: string) => process.stderr.write(`fsfault: ${m}\n`));
   c.bind(TOKENS.Config).toConstantValue(config);
   c.bind(TOKENS.Warn).toConstantValue(warn);
-  if (opts.plugins) for (const p of opts.plugins) c.bind(TOKENS.Plugin).toConstantValue(p);
+  if (opts.plugins) for (const p of opts.plugins) bindPlugin(c.bind.bind(c), p);
   else c.loadSync(...pluginModules(config));
-  c.loadSync(...builtinConnectorModules, sourcesModule, probesModule);
+  c.loadSync(...builtinConnectorModules, sourcesModule);
   c.bind(TOKENS.PluginRegistry)
     .toDynamicValue((ctx) => new PluginRegistry(ctx.getAll<FsPlugin>(TOKENS.Plugin, { optional: true })))
     .inSingletonScope();

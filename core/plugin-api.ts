@@ -12,7 +12,12 @@ import type { RawRecord, MountInfo, KmsgRecord, FanotifyRecord, CounterRecord, H
 export type { Blob, EventDraft, FsEvent, Subtype, RawRecord, MountInfo, KmsgRecord, FanotifyRecord, CounterRecord, HealthRecord };
 export { SUBTYPES, subtypeMask, subtypeNames } from './model/event';
 export { errnoName, errnoNumber } from './model/errno';
-export { FsfaultError } from './errors';
+export { FsfaultError, isFsfaultError } from './errors';
+/**
+ * The native calls a probe may make (1.3.0): filesystem ioctls run off the JS thread, failing with
+ * a typed NATIVE_SYSCALL error (details.errno). Re-exported whole: core names no filesystem.
+ */
+export * as kernel from '../native/plugin-calls';
 
 /**
  * 1.1.0: optional `continuation` (lines that complete the previous report), context
@@ -20,8 +25,13 @@ export { FsfaultError } from './errors';
  * 1.2.0: counters addressed by the mount (`CounterProbe.sysfsDirOf(mount)`: btrfs keys sysfs by
  * UUID, not device) and `*` path segments in `files` (one per device of a multi-device
  * filesystem); optional `watchMode(mount, kernel)` says how `doctor` describes a log-only watch.
+ * 1.3.0: probes belong to plugins: `FsProbe` is part of the API, a plugin's optional `createProbe()`
+ * makes the probe the live source polls with the mount as input, and `kernel` gives probes the
+ * native calls (ioctls) they need; `isFsfaultError` re-exported; `meta.fanotifyErrorsSince` (which
+ * kernels send FAN_FS_ERROR for the plugin's filesystems), `doctorChecks(mount)`, `report` (the
+ * plugin's sections of `fsfault report`).
  */
-export const CORE_API_VERSION = '1.2.0';
+export const CORE_API_VERSION = '1.3.0';
 
 export interface PluginMeta {
   /** Unique, lower-case, [a-z0-9_]: also the Avro namespace suffix of the blob. */
@@ -33,6 +43,47 @@ export interface PluginMeta {
   /** Filesystem types (as in /proc/self/mountinfo) this plugin claims. */
   fsTypes: string[];
   description?: string;
+  /**
+   * Optional (1.3.0): first kernel release (`major.minor`, e.g. `5.16`) whose driver of these
+   * filesystem types sends fanotify FAN_FS_ERROR. The live source marks only from that release on
+   * (a mark is accepted everywhere, but stays silent where the driver never reports), and
+   * `doctor` says why not. Absent: never marked.
+   */
+  fanotifyErrorsSince?: string;
+}
+
+/** One line of `fsfault doctor` a plugin adds for a mount of its filesystems (1.3.0). */
+export interface DoctorCheck {
+  /** Short name, e.g. `ratelimit`; doctor prefixes the plugin's name. */
+  name: string;
+  status: 'ok' | 'warn' | 'fail';
+  detail: string;
+}
+
+/**
+ * A table of `fsfault report` a plugin declares (1.3.0): the top values of one field of its
+ * events' blobs (ext4: functions; XFS: allocation groups). The core counts, ranks and renders.
+ */
+export interface ReportTable {
+  /** Stable id: the HTML table id is `<plugin>-<id>`. */
+  id: string;
+  /** Heading, e.g. `top functions`. */
+  title: string;
+  /** Column label, e.g. `function`; per-filesystem keys read `host:dev <label> <value>`. */
+  label: string;
+  /** Blob field names; the first one present wins. */
+  fields: readonly string[];
+  /** Read this field of the event itself before the blob (`inode`). */
+  eventField?: 'inode';
+  /** Count values per filesystem (`host:loop0 inode 12`) instead of across all of them. */
+  perFilesystem?: boolean;
+}
+
+/** The report section of a plugin's events (those of `meta.name` or of its `fsTypes`). */
+export interface ReportSection {
+  /** Heading, e.g. `XFS`. */
+  title: string;
+  tables: readonly ReportTable[];
 }
 
 /** Read-only view of the world a plugin may consult while classifying. */
@@ -75,6 +126,21 @@ export interface CounterProbe {
    * increase with the errors it saw for the filesystem and reports any shortfall as a loss.
    */
   total(record: CounterRecord): number | null;
+}
+
+/**
+ * A filesystem probe: reads per-filesystem state the kernel keeps outside the log (health ioctls,
+ * geometry). The live source calls it when a filesystem of its type is mounted, on a timer, and
+ * shortly after that filesystem reported an error; always with the mount (never a device name
+ * alone: a multi-device filesystem has no single device). Probes do I/O; classify stays pure and
+ * only classifies what probes read.
+ */
+export interface FsProbe {
+  readonly fsType: string;
+  /** Extra facts to attach to the mount when it appears (e.g. geometry, for `ctx.fsGeometry`). */
+  onMount?(mount: MountInfo): Partial<Pick<MountInfo, 'geometry'>> | Promise<Partial<Pick<MountInfo, 'geometry'>>>;
+  /** Read the current state; records go through the pipeline like any other (HealthRecord ...). */
+  poll(mount: MountInfo): RawRecord[] | Promise<RawRecord[]>;
 }
 
 /** An Avro record schema as plain JSON (no avsc types cross this boundary). */
@@ -124,6 +190,13 @@ export interface FsPlugin<B extends Blob = Blob> {
    */
   watchMode?(mount: Readonly<MountInfo>): { mode: string; detail: string };
   /**
+   * Optional (1.3.0): checks `doctor` adds for the first watchable mount of this plugin's types
+   * (e.g. a ratelimit that hides log lines). May read sysfs/procfs; must not throw on a missing file.
+   */
+  doctorChecks?(mount: Readonly<MountInfo>): DoctorCheck[];
+  /** Optional (1.3.0): this plugin's section of `fsfault report` (top values of blob fields). */
+  readonly report?: ReportSection;
+  /**
    * Optional: is this kernel-log record only the continuation of `previous` (a hex dump, advice
    * lines, the I/O error paired with a verifier failure)? Return the updated blob, or null when it
    * is not. The core asks before classify, only for the record directly following (by kmsg seq)
@@ -131,6 +204,11 @@ export interface FsPlugin<B extends Blob = Blob> {
    * count does not change; the line never becomes an event of its own.
    */
   continuation?(record: KmsgRecord, previous: Readonly<FsEvent<B>>): B | null;
+  /**
+   * Optional (1.3.0): a new probe of this plugin's filesystems. Called once per container; the
+   * live source polls it for every mount of a type in `meta.fsTypes` (when sources.health.enabled).
+   */
+  createProbe?(): FsProbe;
 }
 
 /** Small helper so a plugin file reads as a declaration. */

@@ -4,6 +4,7 @@
       "target_name": "fsfault_native",
       "sources": [
         "src/addon.cc",
+        "src/btrfs_ioctl.cc",
         "src/fanotify.cc",
         "src/file_lock.cc",
         "src/handles.cc",

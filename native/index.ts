@@ -9,7 +9,7 @@ import type { MountInfo } from '../core/model/raw-record';
 import { abiBuildDir } from './abi-build';
 import { diskUuids, parseMountInfo, sysBlockDeviceName } from './mount-table';
 import { callNative, fromNativeError } from './native-error';
-import type { BatchHandler, HandleInfo, NativeBinding, ResolvedHandle, Watcher, WatcherOptions, XfsAgGeometry, XfsFsGeometry, XfsInodeHealth } from './types';
+import type { BatchHandler, BtrfsDevStats, HandleInfo, NativeBinding, ResolvedHandle, Watcher, WatcherOptions, XfsAgGeometry, XfsFsGeometry, XfsInodeHealth } from './types';
 import { createWatcherWith } from './watcher';
 
 export type * from './types';
@@ -109,6 +109,18 @@ export async function resolveHandleAsync(mountPoint: string, handleType: number,
 export async function xfsFsGeometryAsync(mountPoint: string): Promise<XfsFsGeometry> {
   try {
     return await loadNative().xfsFsGeometryAsync(mountPoint);
+  } catch (e) {
+    throw fromNativeError(e);
+  }
+}
+
+/**
+ * btrfs device error counters by BTRFS_IOC_FS_INFO + BTRFS_IOC_GET_DEV_STATS (no reset), one entry
+ * per existing devid, on the libuv thread pool: the fallback where sysfs has no error_stats.
+ */
+export async function btrfsDevStatsAsync(mountPoint: string): Promise<BtrfsDevStats[]> {
+  try {
+    return await loadNative().btrfsDevStatsAsync(mountPoint);
   } catch (e) {
     throw fromNativeError(e);
   }

@@ -38,6 +38,18 @@ export interface XfsAgGeometry {
   checked: number;
 }
 
+/** One device's BTRFS_IOC_GET_DEV_STATS values (enum btrfs_dev_stat_values order). */
+export interface BtrfsDevStats {
+  devid: number;
+  writeErrs: number;
+  readErrs: number;
+  flushErrs: number;
+  corruptionErrs: number;
+  generationErrs: number;
+  /** How many of the five the kernel filled in (nr_items out); the rest are 0. */
+  items: number;
+}
+
 export interface XfsInodeHealth {
   /** XFS_BS_SICK_* bits. */
   sick: number;
@@ -136,6 +148,7 @@ export interface NativeBinding {
   resolveHandleAsync(mountPoint: string, handleType: number, handle: Buffer): Promise<{ path: string } | { error: string; syscall: string }>;
   xfsFsGeometryAsync(mountPoint: string): Promise<XfsFsGeometry>;
   xfsAgGeometryAsync(mountPoint: string, agno: number): Promise<XfsAgGeometry>;
+  btrfsDevStatsAsync(mountPoint: string): Promise<BtrfsDevStats[]>;
   parseKmsgForTest(raw: string): KmsgRecord | null;
   parseFanotifyForTest(buf: Buffer): RawRecord[];
   parseXfsHealthmonForTest(buf: Buffer): { events: XfsHealthmonEvent[]; consumed: number };

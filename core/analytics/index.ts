@@ -1,4 +1,4 @@
-export { ReportBuilder, DEFAULT_RISING, BLOB_NAMES, type ReportModel, type RisingRule, type BuildOptions } from './report-model';
+export { ReportBuilder, DEFAULT_RISING, reportSectionsOf, type PluginReport, type ReportModel, type RisingRule, type BuildOptions } from './report-model';
 export { addStore, addAvroFile } from './report-sources';
 export { fromFsEvent, fromAvroRecord, type ReportEvent } from './report-event';
 export { renderText } from './render-text';

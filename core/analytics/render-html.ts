@@ -63,8 +63,9 @@ export function renderHtml(m: ReportModel): string {
     countTable(m.byErrno, 'errno', 'by-errno'),
     `<h2>By subtype</h2>`,
     countTable(m.bySubtype, 'subtype', 'by-subtype'),
-    `<h2>ext4</h2><div class="charts"><div><h3>top functions</h3>${countTable(m.ext4.topFunctions, 'function', 'ext4-functions')}</div><div><h3>top inodes</h3>${countTable(m.ext4.topInodes, 'inode', 'ext4-inodes')}</div></div>`,
-    `<h2>XFS</h2><div class="charts"><div><h3>top allocation groups</h3>${countTable(m.xfs.topAgs, 'AG', 'xfs-ags')}</div><div><h3>top metadata types</h3>${countTable(m.xfs.topMetadataTypes, 'metadata', 'xfs-metadata')}</div></div>`,
+    ...m.sections.map(
+      (s) => `<h2>${esc(s.title)}</h2><div class="charts">${s.tables.map((t) => `<div><h3>${esc(t.title)}</h3>${countTable(t.rows, t.label, esc(`${s.plugin}-${t.id}`))}</div>`).join('')}</div>`,
+    ),
     `<h2>Deaths</h2>`,
     table(['time', 'filesystem', 'reason', 'errors', 'suppressed'], m.deaths.map((d) => [d.time, d.fs, d.reason, d.count, d.suppressed]), 'deaths'),
     `<h2>Losses</h2><p class="meta"><span id="losses-total">${m.losses.total}</span> events could not be reported (${m.losses.events} LOST events)</p>`,

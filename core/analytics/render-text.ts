@@ -41,14 +41,12 @@ export function renderText(m: ReportModel): string {
   out.push(counts(m.byErrno, 'errno'));
   h('By subtype');
   out.push(counts(m.bySubtype, 'subtype'));
-  h('ext4: top functions');
-  out.push(counts(m.ext4.topFunctions, 'function'));
-  h('ext4: top inodes');
-  out.push(counts(m.ext4.topInodes, 'inode'));
-  h('XFS: top allocation groups');
-  out.push(counts(m.xfs.topAgs, 'AG'));
-  h('XFS: top metadata types');
-  out.push(counts(m.xfs.topMetadataTypes, 'metadata'));
+  for (const s of m.sections) {
+    for (const t of s.tables) {
+      h(`${s.title}: ${t.title}`);
+      out.push(counts(t.rows, t.label));
+    }
+  }
   h(`Timeline (errors per ${m.timeline.bucketSec === 3600 ? 'hour' : 'day'} from ${m.timeline.start ?? '-'})`);
   for (const s of m.timeline.series) out.push(`  ${s.fs.padEnd(24)} |${spark(s.counts)}| max ${Math.max(0, ...s.counts)}\n`);
   h('Deaths');

@@ -13,6 +13,7 @@
  * (to count an event read from two inputs once) go to a scratch SQLite file (report-scratch.ts).
  */
 import { identityBasis, identityKey } from '../model/fs-identity';
+import type { FsPlugin, ReportSection } from '../plugin-api';
 import { blobField, type ReportEvent } from './report-event';
 import { ReportScratch } from './report-scratch';
 
@@ -62,8 +63,8 @@ export interface ReportModel {
   byFilesystem: FsRow[];
   byErrno: CountRow[];
   bySubtype: CountRow[];
-  ext4: { topFunctions: CountRow[]; topInodes: CountRow[] };
-  xfs: { topAgs: CountRow[]; topMetadataTypes: CountRow[] };
+  /** One per plugin that declares a report section (plugin API `report`), in plugin order. */
+  sections: { plugin: string; title: string; tables: { id: string; title: string; label: string; rows: CountRow[] }[] }[];
   timeline: { bucketSec: number; start: string | null; buckets: number; total: number[]; series: { fs: string; counts: number[] }[] };
   deaths: { host: string; fs: string; time: string; reason: string; count: number; suppressed: number }[];
   losses: { total: number; events: number; byReason: CountRow[]; byFilesystem: CountRow[] };
@@ -88,13 +89,17 @@ const HOUR_SEC = 3600;
 const MAX_HOURLY_BUCKETS = 24 * 31;
 const ERROR_KINDS = new Set(['ERROR', 'DIED', 'SUPPRESSED']);
 
-/** Blob field names the plugins use (or might): the first one present wins. */
-export const BLOB_NAMES = {
-  function: ['function', 'func', 'kernelFunction'],
-  inode: ['inode', 'ino'],
-  ag: ['agno', 'ag', 'agNumber', 'allocationGroup'],
-  metadataType: ['metadataType', 'metadata', 'structure', 'metaType'],
-} as const;
+/** A plugin's report section as the builder uses it: which events are its, and what to count. */
+export interface PluginReport {
+  plugin: string;
+  fsTypes: readonly string[];
+  section: ReportSection;
+}
+
+/** The report sections of a plugin set (plugins without one have none). */
+export function reportSectionsOf(plugins: readonly Pick<FsPlugin, 'meta' | 'report'>[]): PluginReport[] {
+  return plugins.flatMap((p) => (p.report ? [{ plugin: p.meta.name, fsTypes: p.meta.fsTypes, section: p.report }] : []));
+}
 
 class Counter {
   private m = new Map<string, CountRow>();
@@ -130,6 +135,8 @@ export interface BuildOptions {
   now?: () => number;
   /** Count an event id once however many inputs hold it (the CLI sets it when there are several inputs). */
   dedupe?: boolean;
+  /** The plugins' report sections (reportSectionsOf(plugins)); none: no per-plugin sections. */
+  sections?: readonly PluginReport[];
 }
 
 export class ReportBuilder {
@@ -142,10 +149,8 @@ export class ReportBuilder {
   private readonly byHost = new Counter();
   private readonly byErrno = new Counter();
   private readonly bySubtype = new Counter();
-  private readonly fns = new Counter();
-  private readonly inodes = new Counter();
-  private readonly ags = new Counter();
-  private readonly metas = new Counter();
+  /** Per plugin section, per table: its counter. */
+  private readonly tables: { report: PluginReport; counters: Counter[] }[];
   private readonly lostReason = new Counter();
   private readonly lostFs = new Counter();
   private readonly fsRows = new Map<string, FsRow & { lastUs: number }>();
@@ -157,7 +162,9 @@ export class ReportBuilder {
   private first = Infinity;
   private last = -Infinity;
 
-  constructor(private readonly opts: BuildOptions = {}) {}
+  constructor(private readonly opts: BuildOptions = {}) {
+    this.tables = (opts.sections ?? []).map((report) => ({ report, counters: report.section.tables.map(() => new Counter()) }));
+  }
 
   /** The store's query semantics: overlap with [since, until) — lastSeen ≥ since, firstSeen < until. */
   inRange(e: ReportEvent): boolean {
@@ -207,19 +214,12 @@ export class ReportBuilder {
     if (e.kind === 'SUPPRESSED') return true; // a tally: no errno/subtype/blob of its own
     this.byErrno.add(e.errnoName ?? (e.errno === null ? 'none' : `E${e.errno}`), e.count);
     for (const s of e.subtypes.length ? e.subtypes : ['unknown']) this.bySubtype.add(s, e.count);
-    const isXfs = e.fsType === 'xfs' || e.plugin === 'xfs';
-    const isExt4 = e.fsType.startsWith('ext') || e.plugin === 'ext4';
-    if (isExt4) {
-      const fn = blobField(e.blob, BLOB_NAMES.function);
-      if (fn !== null) this.fns.add(String(fn), e.count);
-      const ino = e.inode ?? blobField(e.blob, BLOB_NAMES.inode);
-      if (ino !== null) this.inodes.add(`${fs} inode ${ino}`, e.count);
-    }
-    if (isXfs) {
-      const ag = blobField(e.blob, BLOB_NAMES.ag);
-      if (ag !== null) this.ags.add(`${fs} AG ${ag}`, e.count);
-      const mt = blobField(e.blob, BLOB_NAMES.metadataType);
-      if (mt !== null) this.metas.add(String(mt), e.count);
+    for (const { report, counters } of this.tables) {
+      if (e.plugin !== report.plugin && !report.fsTypes.includes(e.fsType)) continue;
+      report.section.tables.forEach((t, i) => {
+        const v = (t.eventField ? e[t.eventField] : null) ?? blobField(e.blob, t.fields);
+        if (v !== null) counters[i]!.add(t.perFilesystem ? `${fs} ${t.label} ${v}` : String(v), e.count);
+      });
     }
     return true;
   }
@@ -247,8 +247,11 @@ export class ReportBuilder {
         byFilesystem: filesystems,
         byErrno: this.byErrno.rows(),
         bySubtype: this.bySubtype.rows(),
-        ext4: { topFunctions: this.fns.rows(TOP_N), topInodes: this.inodes.rows(TOP_N) },
-        xfs: { topAgs: this.ags.rows(TOP_N), topMetadataTypes: this.metas.rows(TOP_N) },
+        sections: this.tables.map(({ report, counters }) => ({
+          plugin: report.plugin,
+          title: report.section.title,
+          tables: report.section.tables.map((t, i) => ({ id: t.id, title: t.title, label: t.label, rows: counters[i]!.rows(TOP_N) })),
+        })),
         timeline: this.timeline(filesystems.map((f) => f.key)),
         deaths: [...this.deaths].sort((a, b) => (a.time < b.time ? -1 : 1)),
         losses: { total: this.lost, events: this.lostEvents, byReason: this.lostReason.rows(), byFilesystem: this.lostFs.rows() },

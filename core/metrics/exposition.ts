@@ -82,7 +82,7 @@ export function sourceFamilies(m: MetricsSnapshot): MetricFamily[] {
     family('fsfault_kmsg_rejected_records_total', 'counter', 'Kernel-log records written by user processes (facility != 0), rejected: a rising count is someone writing to /dev/kmsg.', [{ value: s.kmsgRejected }]),
     family('fsfault_path_resolve_timeouts_total', 'counter', 'fanotify handle -> path lookups that did not finish in time (the event went on with pathError TIMEOUT).', [{ value: s.resolveTimeouts }]),
     family('fsfault_path_resolve_refused_total', 'counter', 'Handle lookups not started because too many were waiting (the event went on with pathError BUSY).', [{ value: s.resolveRefused }]),
-    family('fsfault_probe_timeouts_total', 'counter', 'Filesystem health probes (XFS ioctls) that did not finish in time.', [{ value: s.probeTimeouts }]),
+    family('fsfault_probe_timeouts_total', 'counter', 'Filesystem probes of the plugins (health ioctls, state reads) that did not finish in time.', [{ value: s.probeTimeouts }]),
   ];
 }
 

@@ -288,7 +288,7 @@ export class LiveSource implements Source {
   }
 
   private mark(fs: TrackedFs): boolean {
-    if (!this.opts.sources.fanotify || !fanotifyReportsErrors(fs.mount.fsType, this.opts.kernelRelease)) return false;
+    if (!this.opts.sources.fanotify || !fanotifyReportsErrors(fs.plugin.meta, this.opts.kernelRelease)) return false;
     try {
       this.watcher!.markFilesystem(fs.mount.mountPoint);
       this.stats.marks++;

@@ -16,6 +16,7 @@
 #include "sd_notify.h"
 #include "watcher.h"
 #include "xfs_healthmon.h"
+#include "btrfs_ioctl.h"
 #include "xfs_ioctl.h"
 
 namespace {
@@ -220,6 +221,33 @@ Napi::Value XfsAgGeometryAsyncJs(const Napi::CallbackInfo& info) {
       });
 }
 
+// btrfsDevStatsAsync(mountPoint) -> Promise<{ devid, writeErrs, readErrs, flushErrs, corruptionErrs, generationErrs, items }[]>
+Napi::Value BtrfsDevStatsAsyncJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return TypeError(env, "btrfsDevStatsAsync(mountPoint: string)");
+  const std::string mnt = info[0].As<Napi::String>();
+  return AsyncCall<std::vector<BtrfsDevStats>>::Run(
+      env, "fsfault-btrfs-devstats",
+      [mnt](std::vector<BtrfsDevStats>* v, SysError* err) { return BtrfsDevStatsOf(mnt, v, err); },
+      [](Napi::Env e, bool ok, const std::vector<BtrfsDevStats>& v, const SysError& err, bool* reject) -> Napi::Value {
+        if (!ok) {
+          *reject = true;
+          return ToJsError(e, err).Value();
+        }
+        static const char* const kNames[5] = {"writeErrs", "readErrs", "flushErrs", "corruptionErrs", "generationErrs"};
+        Napi::Array a = Napi::Array::New(e, v.size());
+        for (size_t i = 0; i < v.size(); i++) {
+          Napi::Object o = Napi::Object::New(e);
+          o.Set("devid", static_cast<double>(v[i].devid));
+          // Counters beyond 2^53 lose precision as JS numbers; a disk never gets there.
+          for (uint32_t k = 0; k < 5; k++) o.Set(kNames[k], static_cast<double>(v[i].values[k]));
+          o.Set("items", v[i].items);
+          a.Set(static_cast<uint32_t>(i), o);
+        }
+        return a;
+      });
+}
+
 Napi::Value XfsBulkstatHealthJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 2 || !info[0].IsString() || !IsUint(info[1], 9007199254740991.0)) {
@@ -291,6 +319,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("resolveHandleAsync", Napi::Function::New(env, ResolveHandleAsyncJs));
   exports.Set("xfsFsGeometryAsync", Napi::Function::New(env, XfsFsGeometryAsyncJs));
   exports.Set("xfsAgGeometryAsync", Napi::Function::New(env, XfsAgGeometryAsyncJs));
+  exports.Set("btrfsDevStatsAsync", Napi::Function::New(env, BtrfsDevStatsAsyncJs));
   exports.Set("parseKmsgForTest", Napi::Function::New(env, ParseKmsgForTest));
   exports.Set("parseFanotifyForTest", Napi::Function::New(env, ParseFanotifyForTest));
   exports.Set("parseXfsHealthmonForTest", Napi::Function::New(env, ParseXfsHealthmonForTest));

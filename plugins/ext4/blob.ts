@@ -14,6 +14,7 @@ export type Ext4MessageType =
   | 'group-error'
   | 'warning'
   | 'remount-ro'
+  | 'emergency-ro'
   | 'shutdown'
   | 'jbd2-abort'
   | 'jbd2'
@@ -105,7 +106,7 @@ export const ext4BlobSchema: AvroRecordSchema = {
   namespace: 'fsfault.plugins.ext4',
   doc: 'What the ext4 kernel log lines and FAN_FS_ERROR events said about this error.',
   fields: [
-    opt('messageType', 'string', 'fanotify|error|abort|std-error|group-error|warning|remount-ro|shutdown|jbd2-abort|jbd2|io-error|error-summary|suppressed|unknown'),
+    opt('messageType', 'string', 'fanotify|error|abort|std-error|group-error|warning|remount-ro|emergency-ro|shutdown|jbd2-abort|jbd2|io-error|error-summary|suppressed|unknown'),
     opt('function', 'string', 'kernel function of the first log line'),
     opt('line', 'long', 'kernel source line of the first log line'),
     opt('inode', 'long', 'inode named by the log line'),

@@ -83,6 +83,8 @@ export function terminal(e: Readonly<FsEvent<Ext4Blob>>): string | null {
       return 'journal-abort';
     case 'remount-ro':
       return 'remount-ro'; // 6.15+: emergency_ro, the mount stays `rw` (recorded in ext4-remount-ro.jsonl)
+    case 'emergency-ro':
+      return 'remount-ro'; // the same death seen by the state probe (super option emergency_ro)
     case 'shutdown':
       return 'shutdown';
     case 'std-error':

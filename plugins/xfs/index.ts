@@ -15,10 +15,14 @@ import { continuation } from './continuation';
 import { classifyHealthMonitor, isHealthMonitorRecord } from './healthmon';
 import { merge, mergeKey } from './merge';
 import { terminal } from './terminal';
+import { XfsHealthProbe } from './probe/health-probe';
+import { xfsMode } from './probe/mode';
 
 export type { XfsBlob } from './blob';
 export type { XfsHealthMonitorRecord, XfsHealthmonEventIn } from './healthmon';
 export { HEALTHMON_LOST, HEALTHMON_UNKNOWN, healthmonRecords } from './healthmon';
+export { XfsHealthProbe } from './probe/health-probe';
+export { xfsMode } from './probe/mode';
 export { XfsHealthmonFeed, fallbackReason } from './healthmon-feed';
 export type { HealthmonHandle, HealthmonOpener, HealthmonStatus } from './healthmon-feed';
 
@@ -48,6 +52,8 @@ export const xfsPlugin: FsPlugin<XfsBlob> & {
       coreApi: '^1.0.0',
       fsTypes: ['xfs'],
       description: 'XFS kernel-log messages, health flags (FSGEOMETRY/AG_GEOMETRY/BULKSTAT), 7.0 health monitor and fanotify',
+      // 7.0: the fserror framework; XFS reports metadata errors, iomap reports file I/O errors.
+      fanotifyErrorsSince: '7.0',
     },
     blobSchema: xfsBlobSchema,
     classify,
@@ -55,7 +61,24 @@ export const xfsPlugin: FsPlugin<XfsBlob> & {
     merge,
     terminal,
     // Linux 6.x: XFS sends no FAN_FS_ERROR; its errors are seen in the log and in the health ioctls.
-    watchMode: () => ({ mode: 'log+ioctl', detail: 'kernel log and health ioctls' }),
+    // 7.0+ adds FAN_FS_ERROR and the health monitor (probe/mode.ts says which this kernel has).
+    watchMode: (mount) => {
+      const r = xfsMode(mount);
+      const how = r.evidence === 'kallsyms' ? 'kernel symbols' : 'kernel release';
+      return r.mode === 'log+ioctl'
+        ? { mode: r.mode, detail: 'kernel log and health ioctls' }
+        : { mode: r.mode, detail: `kernel log, health ioctls, FAN_FS_ERROR${r.healthMonitor ? ' and the health monitor' : ''} (from the ${how})` };
+    },
+    // The health probe (geometry at mount, fs/AG sick flags per poll) travels with the plugin.
+    createProbe: () => new XfsHealthProbe(),
+    // `fsfault report`: which allocation groups and which kinds of metadata keep failing.
+    report: {
+      title: 'XFS',
+      tables: [
+        { id: 'ags', title: 'top allocation groups', label: 'AG', fields: ['agno'], perFilesystem: true },
+        { id: 'metadata', title: 'top metadata types', label: 'metadata', fields: ['metadataType'] },
+      ],
+    },
   }),
   continuation,
 };

@@ -1,8 +1,6 @@
-/** Registers the XFS plugin with fsfault's container. */
-import { ContainerModule, TOKENS } from '../../core/bindings';
+/** Registers the XFS plugin, and with it its health probe (xfsPlugin.createProbe), with fsfault's container. */
+import { pluginModule } from '../../core/bindings';
 import type { FsPlugin } from '../../core/plugin-api';
 import { xfsPlugin } from './index';
 
-export const xfsModule = new ContainerModule(({ bind }) => {
-  bind(TOKENS.Plugin).toConstantValue(xfsPlugin as unknown as FsPlugin);
-});
+export const xfsModule = pluginModule(xfsPlugin as unknown as FsPlugin);

@@ -5,6 +5,9 @@
  * (no node-gyp header cache) → `fsfault --version`, `doctor --json`, a replay.
  * Then the Debian package built from that installed tree (packaging/deb/build-deb.sh): `dpkg -i`,
  * `fsfault doctor`, remove (state and config kept), purge (both gone), as Debian policy says.
+ * And the out-of-tree plugin template (examples/plugin-template) installs that same tarball as its
+ * `fsfault` dependency, runs the conformance kit on its fixtures and is loaded by
+ * `fsfault watch --plugin <package>` over its replay.
  * Slow (it compiles better-sqlite3) and it installs a system package: it lives outside test/unit.
  */
 import { after, describe, it } from 'node:test';
@@ -23,6 +26,8 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd = repoRoot
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fsfault-pack-'));
 const prefix = path.join(tmp, 'prefix');
 let installed = false;
+let tarball = '';
+let installEnv: NodeJS.ProcessEnv = {};
 const savedState = `/var/lib/fsfault.saved-by-test-${process.pid}`;
 
 describe('npm package and Debian package', () => {
@@ -53,7 +58,9 @@ describe('npm package and Debian package', () => {
       }
       assert.ok(!files.some((f) => f.startsWith('dist/test/') || f.endsWith('.map')), 'no tests or source maps in the tarball');
 
-      const inst = run('npm', ['install', '-g', '--prefix', prefix, '--no-fund', '--no-audit', path.join(tmp, info.filename)], env, tmp);
+      tarball = path.join(tmp, info.filename);
+      installEnv = env;
+      const inst = run('npm', ['install', '-g', '--prefix', prefix, '--no-fund', '--no-audit', tarball], env, tmp);
       assert.equal(inst.code, 0, `npm install failed:\n${inst.stdout}\n${inst.stderr}`);
       assert.doesNotMatch(inst.stdout + inst.stderr, /nodejs\.org\/download|headers\.tar/, 'no header download');
 
@@ -71,6 +78,46 @@ describe('npm package and Debian package', () => {
       assert.ok(fs.existsSync(path.join(tmp, 'state')), 'the store (better-sqlite3, built at install) was written');
       installed = true;
     }
+  });
+
+  it('the plugin template installs the packed tarball, passes the conformance kit, and loads with watch --plugin <package>', () => {
+    assert.ok(installed, 'needs the npm install above');
+    // The template names the tarball as `file:../../fsfault-<version>.tgz` (next to the repository
+    // root after `npm pack`): copied to <tmp>/examples/plugin-template that is the one packed above.
+    const pkg = path.join(tmp, 'examples', 'plugin-template');
+    fs.cpSync(path.join(repoRoot, 'examples', 'plugin-template'), pkg, { recursive: true });
+    const spec = (JSON.parse(fs.readFileSync(path.join(pkg, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies.fsfault;
+    assert.equal(path.resolve(pkg, spec!.replace(/^file:/, '')), tarball, 'the template depends on the packed tarball');
+    // npm installs the tarball and its dependencies (from the cache the install above filled; no
+    // network beyond the registry). Its install scripts would compile the addon and better-sqlite3
+    // a second time from the same sources: the builds of the install above are reused instead.
+    const inst = run('npm', ['install', '--ignore-scripts', '--prefer-offline', '--no-fund', '--no-audit'], installEnv, pkg);
+    assert.equal(inst.code, 0, `npm install in the template failed:\n${inst.stdout}\n${inst.stderr}`);
+    const mod = path.join(pkg, 'node_modules', 'fsfault');
+    assert.ok(!fs.lstatSync(mod).isSymbolicLink(), 'a real install, not a link to the checkout');
+    const built = path.join(prefix, 'lib', 'node_modules', 'fsfault');
+    fs.cpSync(path.join(built, 'native', 'build'), path.join(mod, 'native', 'build'), { recursive: true });
+    const sqlite = (dir: string) => [path.join(dir, 'node_modules', 'better-sqlite3'), path.join(path.dirname(dir), 'better-sqlite3')].find((d) => fs.existsSync(d))!;
+    fs.cpSync(path.join(sqlite(built), 'build'), path.join(sqlite(mod), 'build'), { recursive: true });
+
+    // Its own test: the conformance kit from fsfault/plugin-kit over its fixtures.
+    const env = { ...installEnv };
+    delete env.NODE_TEST_CONTEXT;
+    // The template's own `npm test` command line, run by the shell as npm would, on this Node.
+    const script = (JSON.parse(fs.readFileSync(path.join(pkg, 'package.json'), 'utf8')) as { scripts: { test: string } }).scripts.test;
+    env.PATH = `${path.dirname(process.execPath)}${path.delimiter}${env.PATH ?? ''}`;
+    const kit = run('sh', ['-c', script], env, pkg);
+    assert.equal(kit.code, 0, `${kit.stdout}\n${kit.stderr}`);
+    assert.match(kit.stdout, /(# |ℹ )pass [1-9]/);
+    assert.match(kit.stdout, /(# |ℹ )fail 0/);
+
+    // The installed CLI loads the plugin by its package directory over the template's replay.
+    const bin = path.join(pkg, 'node_modules', '.bin', 'fsfault');
+    const w = run(bin, ['watch', '--plugin', pkg, '--replay', path.join(pkg, 'fixtures', 'demofs-basic.jsonl'), '--once', '--json', '--no-store'], env, pkg);
+    assert.equal(w.code, 0, w.stderr);
+    const events = w.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; count: number; plugin: string });
+    assert.deepEqual(events.map((e) => [e.kind, e.count]), [['ERROR', 2], ['ERROR', 1], ['DIED', 2]]);
+    assert.ok(events.every((e) => e.plugin === 'demofs'));
   });
 
   it('the .deb installs (user, state dir, conffile, unit), runs doctor, keeps state on remove and drops it on purge', () => {

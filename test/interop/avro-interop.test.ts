@@ -133,7 +133,8 @@ test('files written by fastavro (same schema) are accepted by `fsfault report --
     const m = JSON.parse(io.outText());
     assert.equal(m.totals.errors, FLEET.errors, `${codec}: errors`);
     assert.equal(m.totals.lost, FLEET.lost);
-    assert.deepEqual(m.xfs.topAgs.map((r: { key: string }) => r.key), ['host-b:sdb1 AG 3', 'host-b:sdb1 AG 1']);
+    const ags = m.sections.find((s: { plugin: string }) => s.plugin === 'xfs').tables.find((t: { id: string }) => t.id === 'ags').rows;
+    assert.deepEqual(ags.map((r: { key: string }) => r.key), ['host-b:sdb1 AG 3', 'host-b:sdb1 AG 1']);
     assert.deepEqual(m.deaths.map((d: { reason: string }) => d.reason), ['journal aborted']);
   }
   // The whole directory at once: three copies of the fleet.

@@ -21,7 +21,7 @@ import type { MountInfo, RawRecord } from '../../core/model/raw-record';
 import type { Pipeline } from '../../core/pipeline/pipeline';
 import type { EventQueue } from '../../core/queue/event-queue';
 import type { RecordSink, Source } from '../../core/pipeline/source';
-import { XfsHealthProbe } from '../../core/sources/probes/xfs-health-probe';
+import { XfsHealthProbe } from '../../plugins/xfs/probe/health-probe';
 import { MemoryLog } from '../../core/store/memory-log';
 import { createWatcher, readMountTable } from '../../native/index';
 import type { Watcher } from '../../native/types';

@@ -1,5 +1,5 @@
 /**
- * XfsHealthProbe and xfsMode on the real kernel (root; xfsprogs; python3 for the one ioctl the
+ * XfsHealthProbe and xfsMode (plugins/xfs/probe/) on the real kernel (root; xfsprogs; python3 for the one ioctl the
  * native addon does not issue), plus xfsMode's 7.0 decision from constructed symbol tables: this
  * machine runs 6.18, where XFS_IOC_HEALTH_MONITOR gives ENOTTY and XFS sends no FAN_FS_ERROR.
  */
@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import * as os from 'node:os';
 import { isFsfaultError } from '../../core/errors';
 import type { HealthRecord, MountInfo } from '../../core/model/raw-record';
-import { XfsHealthProbe } from '../../core/sources/probes/xfs-health-probe';
-import { featuresFromKallsyms, featuresFromRelease, kernelXfsFeatures, modeOf, xfsMode } from '../../core/sources/probes/xfs-mode';
+import { XfsHealthProbe } from '../../plugins/xfs/probe/health-probe';
+import { featuresFromKallsyms, featuresFromRelease, kernelXfsFeatures, modeOf, xfsMode } from '../../plugins/xfs/probe/mode';
 import { readMountTable } from '../../native/index';
 import { LoopFsPool, requireKernelPrereqs, sh } from '../helpers/loopfs';
 import type { LoopFs } from '../helpers/loopfs';
@@ -86,7 +86,7 @@ test('after a shutdown: one EIO record, then nothing while backing off; never a 
 
 test('xfsMode on 6.18: log+ioctl from the symbol table, and the health-monitor ioctl really is ENOTTY', () => {
   const lf = pool.create('xfs');
-  const r = xfsMode(lf.mountPoint);
+  const r = xfsMode(mountOf(lf));
   assert.deepEqual(r, { mountPoint: lf.mountPoint, device: lf.device, mode: 'log+ioctl', healthMonitor: false, fanotifyFsError: false, evidence: 'kallsyms' });
   assert.match(os.release(), /^6\./, 'this suite was written for 6.x; on 7.0 the expectations above flip');
   // XFS_IOC_HEALTH_MONITOR = _IOW('X', 68, struct xfs_health_monitor[32 bytes]), with flags all
@@ -108,10 +108,9 @@ test('xfsMode on 6.18: log+ioctl from the symbol table, and the health-monitor i
   assert.equal(r.healthMonitor, errno !== 'ENOTTY');
 });
 
-test('xfsMode refuses a mount point that is not XFS', () => {
+test('xfsMode refuses a mount that is not XFS', () => {
   const lf = pool.create('ext4');
-  assert.throws(() => xfsMode(lf.mountPoint), (e: unknown) => isFsfaultError(e, 'CLI_BAD_ARGUMENT') && /is ext4/.test(e.message));
-  assert.throws(() => xfsMode('/nonexistent-fsfault'), (e: unknown) => isFsfaultError(e, 'CLI_BAD_ARGUMENT'));
+  assert.throws(() => xfsMode(mountOf(lf)), (e: unknown) => isFsfaultError(e, 'CLI_BAD_ARGUMENT') && /is ext4/.test(e.message));
 });
 
 test('7.0 decided from constructed symbol tables and releases (not checked on a 7.0 kernel)', () => {

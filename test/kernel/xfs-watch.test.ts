@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FsEvent } from '../../core/model/event';
-import { XfsHealthProbe } from '../../core/sources/probes/xfs-health-probe';
+import { XfsHealthProbe } from '../../plugins/xfs/probe/health-probe';
 import type { XfsBlob } from '../../plugins/xfs';
 import { LoopFsPool, requireKernelPrereqs, sh } from '../helpers/loopfs';
 import { WatchHarness } from '../helpers/watch-harness';

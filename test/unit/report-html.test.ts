@@ -9,7 +9,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ReportBuilder, fromFsEvent, renderReport } from '../../core/analytics';
+import { ReportBuilder, fromFsEvent, renderReport, reportSectionsOf } from '../../core/analytics';
+import { ext4Plugin } from '../../plugins/ext4';
+import { xfsPlugin } from '../../plugins/xfs';
 import { fleetEvents, FLEET } from './helpers-avro/fleet';
 
 function chromiumBinary(): string {
@@ -32,7 +34,7 @@ function chromium(args: string[], profile: string): string {
 }
 
 test('HTML report renders its charts and the JSON numbers in headless Chromium', { timeout: 180_000 }, () => {
-  const b = new ReportBuilder({ now: () => Date.UTC(2025, 0, 16) });
+  const b = new ReportBuilder({ now: () => Date.UTC(2025, 0, 16), sections: reportSectionsOf([ext4Plugin, xfsPlugin]) });
   for (const e of fleetEvents()) b.add(fromFsEvent(e));
   const model = b.build();
   const json = JSON.parse(renderReport(model, 'json'));

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ReportBuilder, fromFsEvent, fromAvroRecord, renderReport } from '../../core/analytics';
+import { ReportBuilder, fromFsEvent, fromAvroRecord, renderReport, reportSectionsOf, type ReportModel } from '../../core/analytics';
+import { ext4Plugin } from '../../plugins/ext4';
+import { xfsPlugin } from '../../plugins/xfs';
 import { parseTimeArg } from '../../core/cli/time-arg';
 import { isFsfaultError } from '../../core/errors';
 import { fleetEvents, FLEET, T0 } from './helpers-avro/fleet';
@@ -8,8 +10,12 @@ import { setup } from './helpers-avro/fixtures';
 
 const H = 3600e6;
 
+/** The sections the built-in plugins declare (plugin API `report`), as `fsfault report` gets them. */
+const sections = reportSectionsOf([ext4Plugin, xfsPlugin]);
+const rows = (m: ReportModel, plugin: string, id: string) => m.sections.find((s) => s.plugin === plugin)!.tables.find((t) => t.id === id)!.rows;
+
 function build(opts: ConstructorParameters<typeof ReportBuilder>[0] = {}) {
-  const b = new ReportBuilder({ now: () => 0, ...opts });
+  const b = new ReportBuilder({ now: () => 0, sections, ...opts });
   for (const e of fleetEvents()) b.add(fromFsEvent(e));
   return b.build();
 }
@@ -29,19 +35,26 @@ test('totals, per host / filesystem / errno / subtype', () => {
 
 test('ext4 top functions and inodes, XFS top AGs and metadata types from the blobs', () => {
   const m = build();
-  assert.deepEqual(m.ext4.topFunctions.map((r) => [r.key, r.count]), [['ext4_find_entry', 30], ['ext4_lookup', 30], ['jbd2_journal_abort', 3]]);
-  assert.deepEqual(m.ext4.topInodes.map((r) => [r.key, r.count]), [['host-a:loop0 inode 99', 40], ['host-a:loop0 inode 12', 20]]);
-  assert.deepEqual(m.xfs.topAgs.map((r) => [r.key, r.count]), [['host-b:sdb1 AG 3', 30], ['host-b:sdb1 AG 1', 1]]);
-  assert.deepEqual(m.xfs.topMetadataTypes.map((r) => [r.key, r.count]), [['agf', 16], ['bnobt', 15]]);
+  assert.deepEqual(rows(m, 'ext4', 'functions').map((r) => [r.key, r.count]), [['ext4_find_entry', 30], ['ext4_lookup', 30], ['jbd2_journal_abort', 3]]);
+  assert.deepEqual(rows(m, 'ext4', 'inodes').map((r) => [r.key, r.count]), [['host-a:loop0 inode 99', 40], ['host-a:loop0 inode 12', 20]]);
+  assert.deepEqual(rows(m, 'xfs', 'ags').map((r) => [r.key, r.count]), [['host-b:sdb1 AG 3', 30], ['host-b:sdb1 AG 1', 1]]);
+  assert.deepEqual(rows(m, 'xfs', 'metadata').map((r) => [r.key, r.count]), [['agf', 16], ['bnobt', 15]]);
+  assert.deepEqual(m.sections.map((s) => s.title), ['ext4', 'XFS']);
 });
 
-test('blob fields are read by any of the known names', () => {
-  const b = new ReportBuilder();
+test('sections are what plugins declare: a made-up plugin gets its own, the first present field wins; no plugins, no sections', () => {
+  const b = new ReportBuilder({
+    sections: reportSectionsOf([
+      { meta: { name: 'demofs', version: '1', coreApi: '^1.3.0', fsTypes: ['xfs'] }, report: { title: 'demofs', tables: [{ id: 'zones', title: 'top zones', label: 'zone', fields: ['zone', 'ag'], perFilesystem: true }, { id: 'kinds', title: 'top kinds', label: 'kind', fields: ['structure'] }] } },
+    ]),
+  });
   const e = fleetEvents().find((x) => x.fs.type === 'xfs')!;
   b.add({ ...fromFsEvent(e), blob: { ag: 7, structure: 'inobt' } });
   const m = b.build();
-  assert.equal(m.xfs.topAgs[0]!.key, 'host-b:sdb1 AG 7');
-  assert.equal(m.xfs.topMetadataTypes[0]!.key, 'inobt');
+  assert.deepEqual(m.sections.map((s) => [s.plugin, s.tables.map((t) => t.rows[0]!.key)]), [['demofs', ['host-b:sdb1 zone 7', 'inobt']]]);
+  const bare = new ReportBuilder();
+  bare.add(fromFsEvent(e));
+  assert.deepEqual(bare.build().sections, []);
 });
 
 test('timeline: errors per hour per filesystem, summing to the totals', () => {

@@ -10,7 +10,7 @@ import { loadConfig } from '../../config/load';
 import type { MountInfo } from '../../model/raw-record';
 import { resolvePlugins } from '../../container';
 import { createWatcher, readMountTable } from '../../../native/index';
-import { fanotifyReportsErrors, FAN_FS_ERROR_SINCE } from '../../sources/live-fanotify-support';
+import { fanotifyReportsErrors, sinceOf } from '../../sources/live-fanotify-support';
 import { CAPS, effectiveCaps, hasCap, kmsgReadable, readSysctl, type CapName } from '../../sources/live-privileges';
 import type { CliIo } from '../io';
 
@@ -102,12 +102,12 @@ export function doctor(config = loadConfig(undefined, process.env)): DoctorRepor
       filesystems.push({ ...base, watchable: false, mode: 'excluded', why: 'excluded by sources.fsTypes / sources.mountPoints' });
       continue;
     }
-    const reports = fanotifyReportsErrors(m.fsType, release);
+    const reports = fanotifyReportsErrors(plugin.meta, release);
     // How the plugin says its filesystem is seen without fanotify (log+ioctl, log+counters ...).
     const described = plugin.watchMode?.(m) ?? (plugin.counters ? { mode: 'log+counters', detail: 'kernel log and error counters' } : { mode: 'log', detail: 'kernel log' });
     const logOnly = described.mode;
     if (!config.sources.fanotify || !reports) {
-      const since = FAN_FS_ERROR_SINCE[m.fsType];
+      const since = sinceOf(plugin.meta);
       const why = !config.sources.fanotify
         ? 'sources.fanotify is off'
         : `${m.fsType} sends no FAN_FS_ERROR on this kernel${since ? ` (only from Linux ${since[0]}.${since[1]})` : ''}`;
@@ -122,18 +122,17 @@ export function doctor(config = loadConfig(undefined, process.env)): DoctorRepor
       filesystems.push({ ...base, watchable: kmsg === true, mode: logOnly, why: `FAN_FS_ERROR mark failed (${mark})${kmsg === true ? ': kernel log only' : ''}` });
     }
   }
-  const ext4 = filesystems.find((f) => f.fsType.startsWith('ext') && f.watchable);
-  if (ext4) {
-    const dir = `/sys/fs/ext4/${ext4.device}`;
-    const interval = readSysctl(`${dir}/err_ratelimit_interval_ms`);
-    const burst = readSysctl(`${dir}/err_ratelimit_burst`);
-    const quiet = burst === '0' && interval !== '0';
-    checks.push({
-      name: 'ext4 ratelimit',
-      status: quiet ? 'warn' : 'ok',
-      detail: `${ext4.device}: err_ratelimit_burst=${burst} err_ratelimit_interval_ms=${interval} (jiffies despite the name)` +
-        (quiet ? ': burst 0 prints no error line at all; fsfault still counts them through fanotify and errors_count' : ': log lines are limited, fanotify and errors_count are not'),
-    });
+  // Each plugin's own checks (a ratelimit that hides its log lines ...), on its first watchable mount.
+  for (const plugin of plugins) {
+    if (!plugin.doctorChecks) continue;
+    const f = filesystems.find((x) => x.watchable && claimed.get(x.fsType) === plugin);
+    const m = f && mounts.find((x) => x.mountPoint === f.mountPoint);
+    if (!m) continue;
+    try {
+      for (const c of plugin.doctorChecks(m)) checks.push({ name: `${plugin.meta.name} ${c.name}`, status: c.status, detail: c.detail });
+    } catch (e) {
+      checks.push({ name: `${plugin.meta.name} checks`, status: 'warn', detail: `the plugin's doctor checks failed: ${(e as Error).message}` });
+    }
   }
   const fanotifyFs = filesystems.some((f) => f.mode.startsWith('fanotify'));
   checks.push({

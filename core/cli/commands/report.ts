@@ -9,7 +9,8 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
 import { FsfaultError } from '../../errors';
 import { assertOutputFile, writeError } from '../../path-checks';
-import { ReportBuilder, renderReport, type ReportFormat, type ReportModel } from '../../analytics';
+import { resolvePlugins } from '../../container';
+import { ReportBuilder, reportSectionsOf, renderReport, type ReportFormat, type ReportModel } from '../../analytics';
 import { addAvroFile, addStore } from '../../analytics/report-sources';
 import { classifyInputs, openStoreReadOnly, type StoreRef } from '../../analytics/inputs';
 import { timeRange } from '../time-arg';
@@ -52,7 +53,9 @@ export function buildReport(opts: ReportOptions, io: CliIo, nowMs: number = Date
   }
   // Several inputs may hold the same events (an export and the store it came from): count each
   // event id once. One input holds each event once by construction, so it skips the bookkeeping.
-  const b = new ReportBuilder({ since, until, rising, now: () => nowMs, dedupe: stores.length + avroFiles.length > 1 });
+  // The plugin set of the config (built-in + `plugins:`) declares the per-filesystem sections.
+  const sections = reportSectionsOf(resolvePlugins(loadConfig(opts.config, io.env)));
+  const b = new ReportBuilder({ since, until, rising, now: () => nowMs, dedupe: stores.length + avroFiles.length > 1, sections });
   const total = stores.length + avroFiles.length;
   const bar = progress(io.err as NodeJS.WritableStream & { isTTY?: boolean }, 'reading inputs', total);
   let done = 0;

@@ -11,16 +11,16 @@
  * flag to query. The evidence is the kernel's symbol table: `fserror_report` exists exactly when
  * the fserror layer is built in, `xfs_ioc_health_monitor` exactly when CONFIG_XFS_HEALTH_MONITOR
  * is (otherwise the ioctl is a stub returning ENOTTY). Without a readable /proc/kallsyms the kernel
- * release decides (7.0+), and the report says so. Probing with the ioctl itself would be firmer
- * but needs the native addon to issue it (a request to the native owner); opening a real monitor
- * just to look would steal the one monitor a filesystem allows from xfs_healer.
+ * release decides (7.0+), and the report says so. Probing with the ioctl itself would be firmer,
+ * but opening a real monitor just to look would steal the one monitor a filesystem allows from
+ * xfs_healer.
  *
  * The 7.0 side is decided from constructed symbol tables and releases only: this machine runs 6.18.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { FsfaultError } from '../../errors';
-import { readMountTable } from '../../../native/index';
+import { FsfaultError } from '../../../core/plugin-api';
+import type { MountInfo } from '../../../core/plugin-api';
 
 export type XfsReportingMode = 'log+ioctl' | 'healthmon/fanotify';
 
@@ -80,12 +80,11 @@ export function kernelXfsFeatures(): XfsKernelFeatures {
   return cached;
 }
 
-/** The reporting mode of the XFS mounted at `mountPoint`. */
-export function xfsMode(mountPoint: string): XfsModeReport {
-  const m = readMountTable().find((x) => x.mountPoint === mountPoint);
-  if (!m || m.fsType !== 'xfs') {
-    throw new FsfaultError('CLI_BAD_ARGUMENT', `xfsMode: ${mountPoint} is not a mounted XFS${m ? ` (it is ${m.fsType})` : ''}`, { details: { mountPoint } });
+/** The reporting mode of an XFS mount (the mount, not a device name: probes take the mount). */
+export function xfsMode(m: Pick<MountInfo, 'mountPoint' | 'device' | 'fsType'>): XfsModeReport {
+  if (m.fsType !== 'xfs') {
+    throw new FsfaultError('CLI_BAD_ARGUMENT', `xfsMode: ${m.mountPoint} is not a mounted XFS (it is ${m.fsType})`, { details: { mountPoint: m.mountPoint } });
   }
   const f = kernelXfsFeatures();
-  return { mountPoint, device: m.device, mode: modeOf(f), ...f };
+  return { mountPoint: m.mountPoint, device: m.device, mode: modeOf(f), ...f };
 }

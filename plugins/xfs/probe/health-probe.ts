@@ -13,18 +13,18 @@
  * second time, which the xfs plugin would count as a new error (kernel-error-sources.md 5.1: a
  * careless loop flooded 470,000 records). AG INODES already says "bad inodes were seen here".
  *
- * The ioctls run off the JS thread (native xfs*Async): on a failing disk they can wait seconds.
+ * The ioctls run off the JS thread (the plugin API's `kernel.xfs*Async`): on a failing disk they
+ * can wait seconds. It lives in the plugin and is bound with it (xfsPlugin.createProbe).
  *
  * A failed probe (EIO after a forced shutdown, where even open() of the mount point fails) is one
  * HealthRecord with `failure` set: no event (the shutdown line is the event), but the record shows
  * the probe stopped. Then the mount backs off, doubling the polls it skips up to `maxBackoffPolls`,
  * and reports the failure again only when it changes; a remount starts afresh (onMount).
  */
-import { isFsfaultError } from '../../errors';
-import type { HealthRecord, MountInfo, RawRecord } from '../../model/raw-record';
-import { xfsAgGeometryAsync, xfsFsGeometryAsync } from '../../../native/index';
-import type { XfsFsGeometry } from '../../../native/index';
-import type { FsProbe } from '../probe';
+import { isFsfaultError, kernel } from '../../../core/plugin-api';
+import type { FsProbe, HealthRecord, MountInfo, RawRecord } from '../../../core/plugin-api';
+
+type XfsFsGeometry = kernel.XfsFsGeometry;
 
 export interface XfsHealthProbeOptions {
   /** AG_GEOMETRY calls per poll at most (default 16). */
@@ -71,7 +71,7 @@ export class XfsHealthProbe implements FsProbe {
     for (const k of this.states.keys()) if (k.startsWith(`${mount.device}@`)) this.states.delete(k);
     this.states.set(key(mount), { nextAg: 0, failure: null, skip: 0, backoff: 1 });
     try {
-      return { geometry: mountGeometry(await xfsFsGeometryAsync(mount.mountPoint)) };
+      return { geometry: mountGeometry(await kernel.xfsFsGeometryAsync(mount.mountPoint)) };
     } catch (e) {
       // Mounted already shut down, or gone again: no geometry means no AG numbers, never wrong ones.
       errnoOf(e); // rethrows anything but a failed ioctl
@@ -103,7 +103,7 @@ export class XfsHealthProbe implements FsProbe {
     });
     let fs: XfsFsGeometry;
     try {
-      fs = await xfsFsGeometryAsync(mount.mountPoint);
+      fs = await kernel.xfsFsGeometryAsync(mount.mountPoint);
     } catch (e) {
       return this.failed(st, record('fs', null, 0, 0, errnoOf(e)));
     }
@@ -113,7 +113,7 @@ export class XfsHealthProbe implements FsProbe {
     for (let i = 0; i < n; i++) {
       const agno = (first + i) % fs.agcount;
       try {
-        const ag = await xfsAgGeometryAsync(mount.mountPoint, agno);
+        const ag = await kernel.xfsAgGeometryAsync(mount.mountPoint, agno);
         out.push(record('ag', agno, ag.sick, ag.checked, null));
       } catch (e) {
         out.push(...this.failed(st, record('ag', agno, 0, 0, errnoOf(e))));
