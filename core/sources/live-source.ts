@@ -58,8 +58,11 @@ export interface LiveSourceOptions {
   /** Handle lookups running at once (default 2) and waiting (default 256). */
   maxLookups?: number;
   maxWaitingLookups?: number;
-  /** Read batches held while lookups wait, before the native reader is paused (default 64). */
-  maxHeldBatches?: number;
+  /**
+   * Records held while lookups wait, before the native reader is paused (default 16,384: 64 full
+   * batches). Counted in records, not batches: a reader that keeps up hands over tiny batches.
+   */
+  maxHeldRecords?: number;
 }
 
 export interface LiveSourceStats {
@@ -73,7 +76,7 @@ export interface LiveSourceStats {
   probeTimeouts: number;
   /** Probe polls not started because the previous one of that filesystem was still running. */
   probeSkips: number;
-  /** Times the native reader was paused because too many batches waited for lookups. */
+  /** Times the native reader was paused because too many records waited for lookups. */
   heldPauses: number;
 }
 
@@ -125,7 +128,7 @@ export class LiveSource implements Source {
     this.probeLimiter = new AsyncLimiter({ maxInFlight: 1, maxWaiting: 64, timeoutMs });
     this.emitter = new OrderedEmitter({
       sink: (records) => this.sink?.(records),
-      highWater: opts.maxHeldBatches ?? 64,
+      highWater: opts.maxHeldRecords ?? 16_384,
       onHigh: () => {
         if (!this.watcher) return;
         this.stats.heldPauses++;
@@ -187,7 +190,7 @@ export class LiveSource implements Source {
         onMountsChanged: () => this.refreshMounts(),
         onError: (e) => this.opts.warn(`live source: ${e.message}`),
       },
-      (batch) => this.emitter.push(() => this.onBatch(batch)),
+      (batch) => this.emitter.push(() => this.onBatch(batch), batch.length),
     );
     this.scheduler.start();
     this.refreshMounts();

@@ -5,10 +5,13 @@
  * batches before it finished: fsfault's own lookup errors are known by then, live-handles.ts); a
  * thunk may return a promise started earlier (probes run at once and only their hand-over waits).
  *
- * Memory stays bounded: past `highWater` waiting entries `onHigh` is called (the live source
- * pauses the native reader, so the kernel's own overflow accounting records what it cannot read),
- * and `onLow` once the backlog is down to half. Every wait is bounded by the limiter's timeout, so
- * the backlog always drains.
+ * Memory stays bounded: past `highWater` waiting records (each entry is pushed with its record
+ * count) `onHigh` is called (the live source pauses the native reader, so the kernel's own
+ * overflow accounting records what it cannot read), and `onLow` once the backlog is down to half.
+ * Records, not entries: a reader that keeps up hands over many tiny batches, and a bound counted in
+ * batches paused it — and let the kernel log overrun — within a fraction of a lookup timeout under
+ * a flood (test/kernel/slow-disk.test.ts). Every wait is bounded by the limiter's timeout, so the
+ * backlog always drains.
  */
 import type { RawRecord } from '../model/raw-record';
 
@@ -16,6 +19,7 @@ export type Entry = () => RawRecord[] | Promise<RawRecord[]>;
 
 export interface OrderedEmitterOptions {
   sink(records: RawRecord[]): void;
+  /** Records (summed entry weights) held before onHigh. */
   highWater: number;
   onHigh(): void;
   onLow(): void;
@@ -24,7 +28,9 @@ export interface OrderedEmitterOptions {
 }
 
 export class OrderedEmitter {
-  private readonly entries: Entry[] = [];
+  private readonly entries: { run: Entry; weight: number }[] = [];
+  /** Sum of the weights of the entries not handed on yet. */
+  private held = 0;
   private running = false;
   private high = false;
   private idle: (() => void)[] = [];
@@ -35,9 +41,16 @@ export class OrderedEmitter {
     return this.entries.length;
   }
 
-  push(e: Entry): void {
-    this.entries.push(e);
-    if (!this.high && this.entries.length > this.opts.highWater) {
+  /** Records held (weights of the entries waiting). */
+  get heldRecords(): number {
+    return this.held;
+  }
+
+  /** `weight`: how many records the entry holds (a batch's length; 1 for a single record). */
+  push(e: Entry, weight = 1): void {
+    this.entries.push({ run: e, weight });
+    this.held += weight;
+    if (!this.high && this.held > this.opts.highWater) {
       this.high = true;
       this.opts.onHigh();
     }
@@ -56,14 +69,15 @@ export class OrderedEmitter {
       const e = this.entries[0]!;
       let out: RawRecord[] = [];
       try {
-        const r = e();
+        const r = e.run();
         out = Array.isArray(r) ? r : await r;
       } catch (err) {
         this.opts.onError(err);
       }
       this.entries.shift();
+      this.held -= e.weight;
       if (out.length > 0) this.opts.sink(out);
-      if (this.high && this.entries.length <= this.opts.highWater / 2) {
+      if (this.high && this.held <= this.opts.highWater / 2) {
         this.high = false;
         this.opts.onLow();
       }

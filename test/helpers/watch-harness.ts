@@ -14,6 +14,7 @@ import type { Connector } from '../../core/pipeline/connector';
 import type { Pipeline } from '../../core/pipeline/pipeline';
 import type { EventQueue } from '../../core/queue/event-queue';
 import { LiveSource } from '../../core/sources/live-source';
+import type { LiveNative } from '../../core/sources/live-native';
 import { wireLiveSource } from '../../core/cli/live-wiring';
 import type { FsProbe } from '../../core/sources/probe';
 import type { LocalStore } from '../../core/store/local-store';
@@ -32,6 +33,8 @@ export interface WatchHarnessOptions {
   settleMs?: number;
   /** Handle lookup / probe timeout of the live source (sources.lookupTimeoutMs). */
   lookupTimeoutMs?: number;
+  /** The kernel as the live source sees it (default the native addon); tests pass test doubles. */
+  native?: LiveNative;
 }
 
 /** A connector that keeps every delivered event (what stdout/Kafka would publish). */
@@ -70,7 +73,7 @@ export class WatchHarness {
     raw.sources = sources;
     if (opts.stateDir) raw.stateDir = opts.stateDir;
     const config = validateConfig(raw, 'watch-harness');
-    const source = new LiveSource({ sources: config.sources, plugins: resolvePlugins(config), probes: opts.probes, warn, settleMs: opts.settleMs, lookupTimeoutMs: opts.lookupTimeoutMs });
+    const source = new LiveSource({ sources: config.sources, plugins: resolvePlugins(config), probes: opts.probes, warn, settleMs: opts.settleMs, lookupTimeoutMs: opts.lookupTimeoutMs, native: opts.native });
     const capture = new CapturingConnector();
     const container = buildContainer({
       config,

@@ -1,7 +1,8 @@
 /**
  * The CLI as a user runs it, on the real kernel (root): `fsfault watch` without --replay watches
  * every mounted ext4 (also ones mounted after it started) and stops cleanly on SIGINT; without the
- * capabilities it fails with one line naming them; `fsfault doctor` explains the machine.
+ * capabilities it fails with one line naming them; `fsfault doctor` explains the machine; a record
+ * a user process writes to /dev/kmsg is rejected and counted in /metrics, `status` and `doctor`.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import { LoopFsPool, requireKernelPrereqs } from '../helpers/loopfs';
 import type { LoopFs } from '../helpers/loopfs';
+import { freePort } from '../helpers/free-port';
 import { cliPath, repoRoot } from '../helpers/paths';
 import { setKernelSetting } from '../helpers/watch-harness';
 
@@ -30,8 +32,8 @@ after(() => {
 const trigger = (lf: LoopFs, msg: string) => fs.writeFileSync(`/sys/fs/ext4/${lf.device}/trigger_fs_error`, msg);
 
 /** `fsfault watch --json`, its stdout parsed line by line. */
-function startWatch(): { lines: Record<string, unknown>[]; stderr: () => string; exited: Promise<number | null>; kill(sig: NodeJS.Signals): void } {
-  const p = spawn(process.execPath, [cliPath, 'watch', '--no-store', '--json'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+function startWatch(args: string[] = ['--no-store', '--json']): { lines: Record<string, unknown>[]; stderr: () => string; exited: Promise<number | null>; kill(sig: NodeJS.Signals): void } {
+  const p = spawn(process.execPath, [cliPath, 'watch', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(p);
   const lines: Record<string, unknown>[] = [];
   let buf = '';
@@ -144,4 +146,49 @@ test('fsfault doctor: a loop ext4 is watchable through fanotify as root; as nobo
   assert.match(nobody.stdout, /FAIL {2}CAP_SYS_ADMIN: missing/);
   assert.match(nobody.stdout, /cannot watch anything here/);
   pool.umount(lf);
+});
+
+test('a record a user process writes to /dev/kmsg is rejected and counted: /metrics during the run, then status and doctor from the store', async () => {
+  const lf = pool.create('ext4');
+  restores.push(setKernelSetting('/proc/sys/kernel/printk_devkmsg', 'on'));
+  const stateDir = fs.mkdtempSync('/tmp/fsfault-watch-cli-store-');
+  try {
+    const port = await freePort();
+    const w = startWatch(['--state-dir', stateDir, '--host', 'kmsgtest', '--metrics', `127.0.0.1:${port}`, '--json']);
+    await ready(w, lf);
+    const rejected = async () => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      return Number(/^fsfault_kmsg_rejected_records_total (\d+)$/m.exec(text)?.[1] ?? NaN);
+    };
+    assert.equal(await rejected(), 0);
+    // This process is a user process: the kernel gives what it writes facility LOG_USER.
+    for (let i = 0; i < 3; i++) fs.writeFileSync('/dev/kmsg', `<2>EXT4-fs error (device ${lf.device}): forged_function:${i}: comm liar: forged\n`);
+    const deadline = Date.now() + 10_000;
+    while ((await rejected()) < 3) {
+      assert.ok(Date.now() < deadline, `the forged records were not counted; stderr ${w.stderr()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(await rejected(), 3);
+    assert.ok(!w.lines.some((l) => (l.blob as { function?: string } | null)?.function === 'forged_function'), 'a forged line is not an event');
+
+    // The next stored event carries the tally (a source cursor); doctor reads the store read-only
+    // beside the running watch, which holds the writer's lock.
+    trigger(lf, 'after the forged ones');
+    await waitLine(w, 'the real error', (l) => (l.blob as { message?: string } | null)?.message === 'after the forged ones');
+    let doctor = '';
+    for (const end = Date.now() + 10_000; !/kmsg rejected: 3 /.test(doctor) && Date.now() < end; await new Promise((r) => setTimeout(r, 200))) {
+      const d = spawnSync(process.execPath, [cliPath, 'doctor', '--state-dir', stateDir, '--host', 'kmsgtest'], { cwd: repoRoot, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(d.status, 0, d.stdout + d.stderr);
+      doctor = d.stdout;
+    }
+    assert.match(doctor, /^warn {2}kmsg rejected: 3 records written to \/dev\/kmsg by user processes \(facility != 0\) were rejected/m);
+    w.kill('SIGINT');
+    assert.equal(await w.exited, 0, w.stderr());
+    const status = spawnSync(process.execPath, [cliPath, 'status', '--state-dir', stateDir, '--host', 'kmsgtest'], { cwd: repoRoot, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(status.status, 0, status.stderr);
+    assert.match(status.stdout, /^kernel log: 3 records written by user processes \(facility != 0\) rejected/m);
+  } finally {
+    fs.rmSync(stateDir, { recursive: true, force: true });
+    pool.umount(lf);
+  }
 });

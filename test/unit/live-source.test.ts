@@ -253,17 +253,37 @@ test('counters(): the native rejected-record count, kept after stop', async () =
   assert.equal(s.counters().kmsgRejected, 3);
 });
 
-test('too many batches waiting for lookups: the native reader is paused (the kernel counts what it cannot read)', async () => {
+test('too many records waiting for lookups: the native reader is paused (the kernel counts what it cannot read)', async () => {
   const k = new FakeKernel();
   k.table = [mount(1)];
   k.lookups.set('dd', { ms: 200, answer: { path: '/d' } });
   const config = validateConfig({ sources: { counters: { intervalMs: 0 }, health: { intervalMs: 0 } } }, 'test');
-  const s = new LiveSource({ sources: config.sources, plugins: builtinPlugins, warn: () => undefined, settleMs: 0, kernelRelease: '6.18.0', native: k, maxHeldBatches: 4 });
+  const s = new LiveSource({ sources: config.sources, plugins: builtinPlugins, warn: () => undefined, settleMs: 0, kernelRelease: '6.18.0', native: k, maxHeldRecords: 4 });
   await s.start(() => undefined);
   k.watcher!.onBatch([fan(mount(1).fsid!, 'dd')]);
   for (let i = 0; i < 6; i++) k.watcher!.onBatch([kmsg(i, 'x')]);
   assert.equal(k.watcher!.paused, 1);
   assert.equal(s.stats.heldPauses, 1);
   await s.flushed();
+  await s.stop();
+});
+
+test('many tiny batches while a lookup waits do not pause the reader: the bound counts records, not batches', async () => {
+  // A reader that keeps up with a flood hands over a batch per wake-up, often of one record. With
+  // the bound counted in batches (64), 65 such batches paused the reader within a fraction of the
+  // lookup timeout, and the kernel log overran behind it (test/kernel/slow-disk.test.ts).
+  const k = new FakeKernel();
+  k.table = [mount(1)];
+  k.lookups.set('dd', { ms: 200, answer: { path: '/d' } });
+  const config = validateConfig({ sources: { counters: { intervalMs: 0 }, health: { intervalMs: 0 } } }, 'test');
+  const s = new LiveSource({ sources: config.sources, plugins: builtinPlugins, warn: () => undefined, settleMs: 0, kernelRelease: '6.18.0', native: k });
+  const got: RawRecord[] = [];
+  await s.start((rs) => void got.push(...rs));
+  k.watcher!.onBatch([fan(mount(1).fsid!, 'dd')]);
+  for (let i = 0; i < 1000; i++) k.watcher!.onBatch([kmsg(i, 'x')]);
+  assert.equal(k.watcher!.paused, 0, 'not paused: 1,000 records are far below the bound');
+  assert.equal(s.stats.heldPauses, 0);
+  await s.flushed();
+  assert.equal(got.filter((r) => r.source === 'kmsg').length, 1000, 'all handed on, in order, once the lookup finished');
   await s.stop();
 });

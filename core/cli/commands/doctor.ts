@@ -1,12 +1,20 @@
 /**
  * `fsfault doctor [--json]`: what the live watcher can see on this machine, and why not when it
  * cannot. It probes instead of guessing where it can: a FAN_FS_ERROR mark on a mounted filesystem
- * of each watched type, an open of /dev/kmsg, the effective capabilities. Exit 0 when at least one
- * mounted filesystem is watchable and the kernel log or fanotify is readable, 1 otherwise.
+ * of each watched type, an open of /dev/kmsg, the effective capabilities. It also reads the local
+ * store (read-only, without the writer's lock, so beside a running watch) for what a run recorded
+ * about this machine: the kernel-log records user processes wrote and fsfault rejected. Exit 0 when
+ * at least one mounted filesystem is watchable and the kernel log or fanotify is readable, 1
+ * otherwise (the store's lines never change the exit status).
  */
 import * as os from 'node:os';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load';
+import type { Config } from '../../config/schema';
+import { isFsfaultError } from '../../errors';
+import { KMSG_REJECTED_CURSOR } from '../../pipeline/pipeline-stats';
+import type { LocalStore } from '../../store/local-store';
+import { SqliteStore } from '../../store/sqlite-store';
 import type { MountInfo } from '../../model/raw-record';
 import { resolvePlugins } from '../../container';
 import { createWatcher, readMountTable } from '../../../native/index';
@@ -62,7 +70,45 @@ function tryMark(mountPoint: string): true | string {
   }
 }
 
-export function doctor(config = loadConfig(undefined, process.env)): DoctorReport {
+/** Opens the store read-only (never the writer's lock); injected by tests. */
+export type OpenStoreReadOnly = (where: { stateDir: string; host: string }) => LocalStore;
+
+const openReadOnly: OpenStoreReadOnly = ({ stateDir, host }) => SqliteStore.open({ stateDir, host, readOnly: true });
+
+/**
+ * What the store says about this machine: where it is, and how many kernel-log records written by
+ * user processes (facility != 0: someone forging kernel messages, or a tool logging to /dev/kmsg)
+ * the live source rejected over the store's life (the source cursor the pipeline keeps).
+ */
+export function storeChecks(config: Config, open: OpenStoreReadOnly = openReadOnly): Check[] {
+  if (!config.store.enabled) return [{ name: 'store', status: 'ok', detail: 'store.enabled is off: no store to read (rejected kernel-log records: see /metrics)' }];
+  let store: LocalStore;
+  try {
+    store = open({ stateDir: config.stateDir, host: config.host });
+  } catch (e) {
+    const why = isFsfaultError(e) ? `[${e.code}] ${e.message}` : (e as Error).message;
+    return [{ name: 'store', status: 'warn', detail: `not readable (${why}); nothing recorded by earlier runs is shown` }];
+  }
+  try {
+    const info = store.info();
+    const rejected = Number(info.sourceCursors[KMSG_REJECTED_CURSOR] ?? 0);
+    return [
+      { name: 'store', status: 'ok', detail: `${info.file ?? '(memory)'}: ${info.rows} events, head offset ${info.headOffset} (read-only)` },
+      {
+        name: 'kmsg rejected',
+        status: rejected > 0 ? 'warn' : 'ok',
+        detail:
+          rejected > 0
+            ? `${rejected} records written to /dev/kmsg by user processes (facility != 0) were rejected over the store's life: someone forged kernel messages, or a tool logs to the kernel log`
+            : 'no record written to /dev/kmsg by a user process was rejected (facility != 0 is never taken for a kernel error)',
+      },
+    ];
+  } finally {
+    store.close();
+  }
+}
+
+export function doctor(config = loadConfig(undefined, process.env), open: OpenStoreReadOnly = openReadOnly): DoctorReport {
   const plugins = resolvePlugins(config);
   const claimed = new Map(plugins.flatMap((p) => p.meta.fsTypes.map((t) => [t, p] as const)));
   const types = new Set(config.sources.fsTypes ?? claimed.keys());
@@ -142,6 +188,7 @@ export function doctor(config = loadConfig(undefined, process.env)): DoctorRepor
   });
   if (filesystems.length === 0) checks.push({ name: 'filesystems', status: 'fail', detail: `no mounted filesystem of a watched type (${[...types].join(', ')})` });
   const watchable = !checks.some((c) => c.status === 'fail') && filesystems.some((f) => f.watchable);
+  checks.push(...storeChecks(config, open));
   return { kernel: release, checks, filesystems, watchable };
 }
 
@@ -161,8 +208,11 @@ export function register(program: Command, io: CliIo): void {
     .description('check what this machine lets fsfault watch (kernel, capabilities, fanotify, /dev/kmsg, filesystems)')
     .option('--json', 'print the report as JSON')
     .option('--config <file>', 'configuration file (sources.* decide what is watched)')
-    .action((opts: { json?: boolean; config?: string }) => {
-      const r = doctor(loadConfig(opts.config, io.env));
+    .option('--state-dir <dir>', 'the store to read (read-only) for what earlier runs recorded (default: stateDir from the configuration)')
+    .option('--host <name>', "whose store to read (default: this machine's host name)")
+    .action((opts: { json?: boolean; config?: string; stateDir?: string; host?: string }) => {
+      const config = loadConfig(opts.config, io.env);
+      const r = doctor({ ...config, stateDir: opts.stateDir ?? config.stateDir, host: opts.host ?? config.host });
       io.out.write(opts.json ? JSON.stringify(r, null, 2) + '\n' : render(r));
       process.exitCode = r.watchable ? 0 : 1;
     });
