@@ -3,10 +3,12 @@
  * Avro files, Kafka — are bound by their folders and built by the composition root.)
  */
 import type { Config } from '../config/schema';
-import { AgentPublisher, type AgentSnapshot } from '../../connectors/kafka-agents/agent-publisher';
+import type { AgentPublisher, AgentSnapshot } from '../../connectors/kafka-agents/agent-publisher';
 
 /** The agent record publisher for the fleet view (only with Kafka configured and kafka.agents.enabled). */
-export function agentPublisherFor(config: Config, snapshot: () => AgentSnapshot, warn: (m: string) => void): AgentPublisher | null {
+export async function agentPublisherFor(config: Config, snapshot: () => AgentSnapshot, warn: (m: string) => void): Promise<AgentPublisher | null> {
   if (!config.kafka || !config.kafka.agents.enabled) return null;
+  // kafkajs loads only when Kafka is configured (a run without it keeps that heap: README "Memory bounds").
+  const { AgentPublisher } = await import('../../connectors/kafka-agents/agent-publisher');
   return new AgentPublisher(config.kafka, { snapshot, warn, createTopicPartitions: config.kafka.createTopicPartitions ? 1 : undefined });
 }

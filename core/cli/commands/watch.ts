@@ -164,12 +164,12 @@ async function runPipeline(opts: WatchOptions, config: Config, io: CliIo, logger
   const service = serviceNotifier(io.env, () => pipeline.ready(), warn);
   let started = false;
   let stopping = false;
-  let agent: ReturnType<typeof agentPublisherFor> = null;
+  let agent: Awaited<ReturnType<typeof agentPublisherFor>> = null;
   try {
     if (live) wireLiveSource(container, live, { warn });
     // Bound before the pipeline starts: a port in use ends the start-up with nothing running.
     if (config.metrics) metrics = await startMetricsServer(config.metrics.listen, () => pipeline.metrics(), () => pipeline.readiness());
-    agent = agentPublisherFor(config, agentSnapshotter(config.host, container.get<MountTable>(TOKENS.MountTable), log), warn);
+    agent = await agentPublisherFor(config, agentSnapshotter(config.host, container.get<MountTable>(TOKENS.MountTable), log), warn);
     started = true;
     await pipeline.start();
     agent?.start();
