@@ -155,6 +155,8 @@ export class ReportBuilder {
   private readonly lostFs = new Counter();
   private readonly fsRows = new Map<string, FsRow & { lastUs: number }>();
   private readonly deaths: ReportModel['deaths'] = [];
+  /** One copy of each death reason: a report over millions of events lists every death. */
+  private readonly reasons = new Map<string, string>();
   private events = 0;
   private errors = 0;
   private lost = 0;
@@ -209,7 +211,12 @@ export class ReportBuilder {
     if (e.lastSeen > row.lastUs) row.lastUs = e.lastSeen;
     if (e.kind === 'DIED') {
       row.died = true;
-      this.deaths.push({ host: e.host, fs, time: isoUs(e.firstSeen), reason: e.deathReason ?? 'unknown', count: e.count, suppressed: e.suppressed });
+      // The row's strings, not the event's: each decoded event has its own copies, and a report over
+      // millions of events keeps every death (140k at 2M generated events) until it is rendered.
+      const given = e.deathReason ?? 'unknown';
+      let reason = this.reasons.get(given);
+      if (reason === undefined) this.reasons.set(given, (reason = given));
+      this.deaths.push({ host: row.host, fs: row.key, time: isoUs(e.firstSeen), reason, count: e.count, suppressed: e.suppressed });
     }
     if (e.kind === 'SUPPRESSED') return true; // a tally: no errno/subtype/blob of its own
     this.byErrno.add(e.errnoName ?? (e.errno === null ? 'none' : `E${e.errno}`), e.count);
@@ -253,7 +260,7 @@ export class ReportBuilder {
           tables: report.section.tables.map((t, i) => ({ id: t.id, title: t.title, label: t.label, rows: counters[i]!.rows(TOP_N) })),
         })),
         timeline: this.timeline(filesystems.map((f) => f.key)),
-        deaths: [...this.deaths].sort((a, b) => (a.time < b.time ? -1 : 1)),
+        deaths: this.deaths.sort((a, b) => (a.time < b.time ? -1 : 1)), // in place: the builder is done
         losses: { total: this.lost, events: this.lostEvents, byReason: this.lostReason.rows(), byFilesystem: this.lostFs.rows() },
         rising: this.rising(this.last),
       };

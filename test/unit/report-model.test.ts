@@ -124,3 +124,17 @@ test('time arguments', () => {
   assert.equal(parseTimeArg('--since', '1736935200', now), 1736935200 * 1e6);
   assert.throws(() => parseTimeArg('--since', 'yesterday', now), (e: unknown) => isFsfaultError(e, 'CLI_BAD_ARGUMENT') && /--since/.test(e.message));
 });
+
+test('json: the same value as JSON.stringify of the model, with one line per death (a report may list hundreds of thousands)', () => {
+  const m = build();
+  // More deaths than the fixture has, with characters JSON must escape in a reason and a host.
+  const extra = Array.from({ length: 50 }, (_, i) => ({ host: `h"${i}`, fs: `h:loop${i}`, time: new Date(1e12 + i).toISOString(), reason: 'line\nbreak\u0000', count: i, suppressed: 0 }));
+  const many: ReportModel = { ...m, deaths: [...m.deaths, ...extra] };
+  for (const model of [m, many, { ...m, deaths: [] }]) {
+    const out = renderReport(model, 'json');
+    assert.deepEqual(JSON.parse(out), JSON.parse(JSON.stringify(model)));
+    assert.ok(out.endsWith('}\n'));
+  }
+  const lines = renderReport(many, 'json').split('\n');
+  assert.equal(lines.filter((l) => l.startsWith('    {"host":')).length, many.deaths.length, 'each death on a line of its own');
+});

@@ -10,7 +10,7 @@ import { loadConfig } from '../../config/load';
 import { FsfaultError } from '../../errors';
 import { assertOutputFile, writeError } from '../../path-checks';
 import { resolvePlugins } from '../../container';
-import { ReportBuilder, reportSectionsOf, renderReport, type ReportFormat, type ReportModel } from '../../analytics';
+import { ReportBuilder, reportSectionsOf, renderReportChunks, type ReportFormat, type ReportModel } from '../../analytics';
 import { addAvroFile, addStore } from '../../analytics/report-sources';
 import { classifyInputs, openStoreReadOnly, type StoreRef } from '../../analytics/inputs';
 import { timeRange } from '../time-arg';
@@ -94,10 +94,18 @@ export function parseFormat(v: string | undefined): ReportFormat {
 }
 
 /** Write next to the target and rename, so a reader never sees half a report. */
-export function writeFileAtomic(file: string, text: string): void {
+export function writeFileAtomic(file: string, text: string | Iterable<string>): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
   try {
-    fs.writeFileSync(tmp, text);
+    if (typeof text === 'string') fs.writeFileSync(tmp, text);
+    else {
+      const fd = fs.openSync(tmp, 'w');
+      try {
+        for (const piece of text) fs.writeSync(fd, piece);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
     fs.renameSync(tmp, file);
   } catch (e) {
     fs.rmSync(tmp, { force: true });
@@ -112,9 +120,10 @@ export async function runReport(opts: ReportOptions, io: CliIo): Promise<number>
   if (out !== undefined) assertOutputFile('--out', out);
   const { model, damaged } = buildReport(opts, io);
   if (model.totals.events === 0) warnTo(io)('no stored events match');
-  const text = renderReport(model, format);
-  if (out !== undefined) writeFileAtomic(out, text);
-  else io.out.write(text);
+  // In pieces: a JSON report lists every death, and one string of it all would be tens of MB.
+  const pieces = renderReportChunks(model, format);
+  if (out !== undefined) writeFileAtomic(out, pieces);
+  else for (const piece of pieces) io.out.write(piece);
   return damaged ? 1 : 0;
 }
 
