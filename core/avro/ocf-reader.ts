@@ -118,16 +118,19 @@ export class OcfReader {
     for (const b of this.blocks()) {
       let p = 0;
       for (let i = 0; i < b.count; i++) {
-        const r = decodeAt(type, b.data, p, resolver);
-        if (!r.ok) throw corrupt(this.file, b.offset, `record ${i + 1} of ${b.count} in the block: ${r.reason}`);
+        let walked = 0;
         try {
-          strict?.(b.data, p);
+          // The walk first: it bounds array and map counts by the bytes left, which avsc does not.
+          walked = strict ? strict(b.data, p) : 0;
         } catch (e) {
           if (!(e instanceof BadString)) throw e;
           // null codec: the block's bytes are the file's, so the exact file offset is known.
           const at = this.header.codec === 'null' ? b.dataOffset + e.at : b.offset;
           throw corrupt(this.file, at, `record ${i + 1} of ${b.count} in the block: ${e.message}`);
         }
+        if (walked < 0) throw corrupt(this.file, b.offset, `record ${i + 1} of ${b.count} in the block: record runs past the end of the block`);
+        const r = decodeAt(type, b.data, p, resolver);
+        if (!r.ok) throw corrupt(this.file, b.offset, `record ${i + 1} of ${b.count} in the block: ${r.reason}`);
         p = r.end;
         yield r.value;
       }

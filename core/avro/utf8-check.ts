@@ -145,9 +145,14 @@ function blocks(item: Walk, key: Walk | null): Walk {
         p = long(b, p).end; // byte size of the block, not needed
         n = -n;
       }
+      // Every array item or map entry fsfault writes takes at least one byte: a count beyond the
+      // bytes left is damage. Checked before anything walks (or avsc decodes) it, since trusting a
+      // varint's worth of items makes avsc grow an array until V8 aborts (found by the fuzzer).
+      if (n > b.length - p) throw new Truncated(`${n} items claimed with ${b.length - p} bytes left`);
       for (let i = 0; i < n; i++) {
         if (key) p = key(b, p);
         p = item(b, p);
+        if (p > b.length) throw new Truncated('past the end');
       }
     }
   };

@@ -72,9 +72,10 @@ test('ext4 trigger_fs_error → fsfault watch --config (kafka + registry) → to
     const until = Date.now() + 20_000;
     let got: Awaited<ReturnType<KafkaFixture['read']>> = [];
     for (;;) {
-      // The connector creates the topic when it first publishes: until then the topic does not exist.
+      // The connector creates the topic when it first publishes: until then the topic does not exist,
+      // and just after, its partition may not have a leader yet (both: nothing to read yet).
       got = await kafka.read(topic).catch((e: unknown) => {
-        if (/UNKNOWN_TOPIC_OR_PARTITION|does not host this topic-partition/.test(`${String(e)} ${String((e as { cause?: unknown }).cause)}`) && Date.now() < until) return [];
+        if (/UNKNOWN_TOPIC_OR_PARTITION|does not host this topic-partition|not the leader for that topic-partition|LEADER_NOT_AVAILABLE|NOT_LEADER/.test(`${String(e)} ${String((e as { cause?: unknown }).cause)}`) && Date.now() < until) return [];
         throw new Error(`reading ${topic}: ${String(e)}; stderr: ${err}`, { cause: e });
       });
       if (got.some((m) => (m.record.blob as Record<string, { message?: string }> | null)?.['fsfault.plugins.ext4.Ext4Blob']?.message === 'kafka-e2e')) break;
