@@ -9,29 +9,13 @@
 #include <cstddef>
 #include <cstring>
 
+#include "fd.h"
+
 // The layouts the plugin README documents; a header that disagrees fails the build.
 static_assert(sizeof(btrfs_ioctl_get_dev_stats) == 1032, "btrfs_ioctl_get_dev_stats is 1032 bytes (1 KiB + 8)");
 static_assert(offsetof(btrfs_ioctl_get_dev_stats, values) == 24, "values at +24");
 static_assert(BTRFS_DEV_STAT_VALUES_MAX == 5, "five device stats");
 static_assert(sizeof(btrfs_ioctl_fs_info_args) == 1024, "btrfs_ioctl_fs_info_args is 1 KiB");
-
-namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-}  // namespace
 
 bool BtrfsDevStatsOf(const std::string& mountPoint, std::vector<BtrfsDevStats>* out, SysError* err) {
   Fd fd(open(mountPoint.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "fanotify.h"
+#include "fd.h"
 
 namespace {
 
@@ -19,20 +20,6 @@ constexpr size_t kMaxHandle = 128;  // MAX_HANDLE_SZ
 struct HandleBuf {
   alignas(struct file_handle) unsigned char bytes[sizeof(struct file_handle) + kMaxHandle];
   struct file_handle* get() { return reinterpret_cast<struct file_handle*>(bytes); }
-};
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
 };
 
 }  // namespace
