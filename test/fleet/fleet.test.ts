@@ -359,7 +359,9 @@ describe('fleet view on a real broker', { timeout: 600_000 }, () => {
       alive.map(
         (i) =>
           new Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number; log: string }>((r) => {
-            i.child.once('exit', (code, signal) => r({ code, signal, ms: Date.now() - t0, log: i.log }));
+            // Waited for at most 3 × the bound, then killed: the test fails instead of hanging.
+            const t = setTimeout(() => i.child.kill('SIGKILL'), 3 * STOP_BOUND_MS);
+            i.child.once('exit', (code, signal) => (clearTimeout(t), r({ code, signal, ms: Date.now() - t0, log: i.log })));
             i.child.kill('SIGTERM');
           }),
       ),
