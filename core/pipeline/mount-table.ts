@@ -116,13 +116,14 @@ export class MountTable {
    */
   identity(fsType: string, device: string | null, fsid?: string | null): FsIdentity {
     const m = (device ? this.byDevice(device) : undefined) ?? (fsid ? this.byFsid(fsid) : undefined);
-    if (m) return { ...identityOf(m), fsid: m.fsid ?? fsid ?? null };
+    if (m) return identityOf(m, m.fsid ?? fsid ?? null);
     const last = device && !fsid ? this.known.get(device) : undefined;
     if (last && (fsType === '*' || last.type === fsType)) return { ...last };
     return { type: fsType, device, majorMinor: null, fsid: fsid ?? null, uuid: null, mountPoint: null, mountUid: null };
   }
 }
 
-function identityOf(m: MountInfo): FsIdentity {
-  return { type: m.fsType, device: m.device, majorMinor: m.majorMinor, fsid: m.fsid, uuid: m.uuid, mountPoint: m.mountPoint, mountUid: m.uniqueId ?? null };
+/** One literal per event (every classified record asks): no intermediate object, no spread. */
+function identityOf(m: MountInfo, fsid: string | null = m.fsid): FsIdentity {
+  return { type: m.fsType, device: m.device, majorMinor: m.majorMinor, fsid, uuid: m.uuid, mountPoint: m.mountPoint, mountUid: m.uniqueId ?? null };
 }

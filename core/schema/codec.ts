@@ -4,14 +4,32 @@
  * blob union) lives only here.
  */
 import { FsfaultError } from '../errors';
+import { compileRecordWriter, type RecordWriter } from '../avro/record-writer';
 import type { AvroType } from '../edges/avro';
+import { writePlan } from '../edges/avro-plan';
 import { subtypeMask, subtypeNames, type Blob, type FsEvent, type SourceName, type Subtype } from '../model/event';
 import type { ComposedSchema } from './compose';
 import { UNKNOWN_BLOB_NAME } from './event-schema';
 
 export type AvroEventRecord = Record<string, unknown>;
 
+/** One generated writer per parsed schema (codecs are made per command, connector and store). */
+const writers = new WeakMap<AvroType, RecordWriter | null>();
+
+function writerFor(type: AvroType): RecordWriter | null {
+  let w = writers.get(type);
+  if (w === undefined) {
+    const plan = writePlan(type);
+    w = plan === null ? null : compileRecordWriter(plan);
+    writers.set(type, w);
+  }
+  return w;
+}
+
 export class EventCodec {
+  /** Compiled on the first encode, so commands that only decode never pay for it. */
+  private writer: RecordWriter | null | undefined;
+
   constructor(readonly schema: ComposedSchema) {}
 
   toRecord(e: FsEvent): AvroEventRecord {
@@ -75,9 +93,21 @@ export class EventCodec {
     };
   }
 
-  /** Avro binary body. A value that does not fit the schema fails naming the field path. */
+  /**
+   * Avro binary body: the generated writer (core/avro/record-writer.ts), byte for byte what avsc
+   * writes. When it declines a value (it throws rather than guess), avsc encodes it, so a value that
+   * does not fit the schema fails with avsc's check naming the field path.
+   */
   encode(e: FsEvent): Buffer {
     const rec = this.toRecord(e);
+    const w = this.writer === undefined ? (this.writer = writerFor(this.schema.type)) : this.writer;
+    if (w !== null) {
+      try {
+        return w(rec);
+      } catch {
+        // fall through to avsc: its bytes, or its error naming the field
+      }
+    }
     try {
       return this.schema.type.toBuffer(rec);
     } catch (err) {

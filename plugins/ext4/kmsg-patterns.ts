@@ -19,7 +19,8 @@ interface Pattern {
   rx: RegExp;
   blockLayer?: boolean;
   /**
-   * A literal every match contains: `^` literals are checked with startsWith, others with includes.
+   * Literals every match contains: `prefix` is checked with startsWith, `contains` with includes
+   * (both when a pattern has both).
    * A flood runs every line through the list (an XFS line through all of it, since ext4 is asked
    * first); a failed literal check costs a few ns where a failed exec, with its named groups and a
    * leading `.+`, costs far more. The literal is a necessary condition only: the regex decides.
@@ -33,6 +34,7 @@ const PATTERNS: Pattern[] = [
     // __ext4_grp_locked_error: no space after `block N:` in the kernel's format.
     type: 'group-error',
     prefix: 'EXT4-fs error (device ',
+    contains: ': group ',
     rx: /^EXT4-fs error \(device (?<device>[^)]+)\): (?<function>\w+):(?<line>\d+): group (?<group>\d+), (?:inode (?<inode>\d+): )?(?:block (?<block>\d+):)?(?<message>.*)$/s,
   },
   {
@@ -95,7 +97,8 @@ const PATTERNS: Pattern[] = [
 
 export function parseLine(text: string): ParsedLine | null {
   for (const p of PATTERNS) {
-    if (p.prefix !== undefined ? !text.startsWith(p.prefix) : p.contains !== undefined && !text.includes(p.contains)) continue;
+    if (p.prefix !== undefined && !text.startsWith(p.prefix)) continue;
+    if (p.contains !== undefined && !text.includes(p.contains)) continue;
     const m = p.rx.exec(text);
     if (!m) continue;
     const g = m.groups ?? {};

@@ -33,10 +33,16 @@ export function lineSubtypes(type: Ext4MessageType, fn: string | null, message: 
   if (type === 'error-summary' || type === 'suppressed') return [];
   // ext4_end_bio: dirty file data could not be written back (its `inode N` is a file, not metadata).
   if (fn === 'ext4_end_bio') return ['io', 'writeback', 'data'];
-  const out = new Set<Subtype>(BY_TYPE[type] ?? []);
-  for (const [rx, subs] of RULES) if (rx.test(message)) subs.forEach((s) => out.add(s));
-  if (out.size === 0 && (type === 'error' || type === 'std-error' || type === 'unknown')) out.add('unknown');
-  return [...out];
+  // An array with includes, not a Set spread into an array: at most 5 names, and a flood asks per line.
+  const byType = BY_TYPE[type];
+  const out: Subtype[] = byType === undefined ? [] : byType.slice();
+  for (let i = 0; i < RULES.length; i++) {
+    const [rx, subs] = RULES[i]!;
+    if (!rx.test(message)) continue;
+    for (let j = 0; j < subs.length; j++) if (!out.includes(subs[j]!)) out.push(subs[j]!);
+  }
+  if (out.length === 0 && (type === 'error' || type === 'std-error' || type === 'unknown')) out.push('unknown');
+  return out;
 }
 
 const BY_ERRNO: Record<number, Subtype[]> = {

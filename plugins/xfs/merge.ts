@@ -86,7 +86,9 @@ const gap = (l: XfsRange, r: XfsRange) => r.daddr - (l.daddr + l.length);
 export function spanOf(b: XfsBlob): void {
   if (!b.ranges.length) return;
   const first = b.ranges[0]!;
-  const end = Math.max(...b.ranges.map((r) => r.daddr + r.length));
+  // A loop, not Math.max(...map()): runs on every merge of a flood, and allocates nothing.
+  let end = -Infinity;
+  for (const r of b.ranges) if (r.daddr + r.length > end) end = r.daddr + r.length;
   b.daddr = first.daddr;
   b.length = end - first.daddr;
 }
