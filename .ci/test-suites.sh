@@ -4,7 +4,8 @@
 # (loop mounts, /dev/kmsg, sysctls) never run at the same time as each other:
 #   1. Node 20 kernel suites        ‖ Node 24 install + per-ABI native build, then Node 24 unit suite
 #   2. Node 24 kernel suites and the Kafka client-output test (kafkajs on Node 24: #1751)
-#                                   ‖ Node 20 unit suite
+#                                   ‖ Node 20 unit suite, then the native addon under ASan+UBSan
+#                                     (native unit tests, fuzz targets, worker-teardown test)
 #   3. Node 20 remaining suites (Kafka, install, interop, fleet, fuzz) — these start brokers and
 #      JVMs and load both cores on their own.
 # A suite's output goes to the log as it runs (background suites to a file printed when they end).
@@ -38,6 +39,11 @@ collect() { # name pid
 }
 
 npm run build || exit 1
+# The Node 20 unit suite, then the sanitizer run (scripts/native-sanitize.sh): one job, both results.
+unit_then_sanitize='FSFAULT_TEST_FILTER=/unit/ node scripts/run-tests.js; unit=$?
+  printf "\n-- sanitizer: native addon under ASan+UBSan\n"
+  bash scripts/native-sanitize.sh dist/test/kernel/native-teardown.test.js; asan=$?
+  [ "$unit" -eq 0 ] && [ "$asan" -eq 0 ]'
 
 phase '1: Node 20 kernel suites ‖ Node 24 install, native build, unit suite'
 background node24-unit bash -c '
@@ -48,16 +54,16 @@ pid=$!
 suite node20-kernel FSFAULT_TEST_FILTER="$kernel" $locked node scripts/run-tests.js
 collect node24-unit "$pid"
 
-phase '2: Node 24 kernel suites + kafka/client-output ‖ Node 20 unit suite'
+phase '2: Node 24 kernel suites + kafka/client-output ‖ Node 20 unit suite, sanitizer run'
 if [ -s "$logs/node24-bin" ]; then
   bin="$(cat "$logs/node24-bin")"
-  background node20-unit FSFAULT_TEST_FILTER=/unit/ node scripts/run-tests.js
+  background node20-unit-sanitize bash -c "$unit_then_sanitize"
   pid=$!
   suite node24-kernel-kafka PATH="$bin:$PATH" FSFAULT_TEST_FILTER="$kernel,kafka/client-output" $locked "$bin/node" scripts/run-tests.js
-  collect node20-unit "$pid"
+  collect node20-unit-sanitize "$pid"
 else
   failed+=(node24-kernel-kafka)   # Node 24 could not be installed or built: its suites cannot run
-  suite node20-unit FSFAULT_TEST_FILTER=/unit/ node scripts/run-tests.js
+  suite node20-unit-sanitize bash -c "$unit_then_sanitize"
 fi
 
 phase '3: Node 20 remaining suites'

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "js_options.h"
 #include "records.h"
 #include "sys_error.h"
 #include "xfs_healthmon.h"
@@ -272,14 +273,22 @@ Napi::Function XfsHealthMonitor::Define(Napi::Env env) {
 //                      onOpen, onEvents, onEnd)
 XfsHealthMonitor::XfsHealthMonitor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<XfsHealthMonitor>(info) {
   Napi::Env env = info.Env();
+  // A worker being terminated: napi_wrap failed without a pending exception and this object has no
+  // reference and no env (see Watcher::Watcher). Nothing is open yet.
+  if (IsEmpty()) return;
   if (info.Length() < 4 || !info[0].IsObject() || !info[1].IsFunction() || !info[2].IsFunction() || !info[3].IsFunction()) {
     Throw(env, "XfsHealthMonitor(options, onOpen, onEvents, onEnd): bad arguments");
     return;
   }
   Napi::Object o = info[0].As<Napi::Object>();
   auto s = std::make_shared<HealthmonShared>();
-  Napi::Value mp = o.Get("mountPoint");
-  Napi::Value fdv = o.Get("fd");
+  Napi::Value mp, fdv;
+  bool verbose = false;
+  double maxQueued = 0;
+  if (!jsopt::Value(o, "mountPoint", &mp) || !jsopt::Value(o, "fd", &fdv) || !jsopt::Bool(o, "verbose", &verbose) ||
+      !jsopt::Number(o, "maxQueued", &maxQueued)) {
+    return;  // a getter threw (pending), or the environment is going away (see js_options.h)
+  }
   if (mp.IsString()) {
     s->mountPoint = mp.As<Napi::String>();
     if (s->mountPoint.empty()) {
@@ -297,8 +306,7 @@ XfsHealthMonitor::XfsHealthMonitor(const Napi::CallbackInfo& info) : Napi::Objec
     Throw(env, "options need mountPoint (string) or fd (number)");
     return;
   }
-  s->verbose = o.Get("verbose").ToBoolean();
-  const double maxQueued = o.Get("maxQueued").ToNumber().DoubleValue();
+  s->verbose = verbose;
   if (!(maxQueued >= 1 && maxQueued <= 1 << 20)) {
     Throw(env, "maxQueued must be in [1, 1048576]");
     return;
@@ -314,8 +322,17 @@ XfsHealthMonitor::XfsHealthMonitor(const Napi::CallbackInfo& info) : Napi::Objec
   s->onOpen = Napi::Persistent(info[1].As<Napi::Function>());
   s->onEvents = Napi::Persistent(info[2].As<Napi::Function>());
   s->onEnd = Napi::Persistent(info[3].As<Napi::Function>());
-  s->tsfn = Tsfn::New(env, "fsfault-xfs-healthmon", 0, 1, new std::shared_ptr<HealthmonShared>(s), &FinalizeTsfn,
-                      static_cast<void*>(nullptr));
+  if (s->onOpen.IsEmpty() || s->onEvents.IsEmpty() || s->onEnd.IsEmpty()) {
+    Throw(env, "XfsHealthMonitor: the JS environment refused a reference to a callback (terminating?)");
+    return;  // ~HealthmonShared closes controlFd
+  }
+  auto* tsfnContext = new std::shared_ptr<HealthmonShared>(s);
+  s->tsfn = Tsfn::New(env, "fsfault-xfs-healthmon", 0, 1, tsfnContext, &FinalizeTsfn, static_cast<void*>(nullptr));
+  if (static_cast<napi_threadsafe_function>(s->tsfn) == nullptr) {
+    delete tsfnContext;
+    Throw(env, "XfsHealthMonitor: the JS environment refused the thread-safe function (terminating?)");
+    return;
+  }
 
   pthread_t t;
   auto* arg = new std::shared_ptr<HealthmonShared>(s);

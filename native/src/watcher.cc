@@ -3,6 +3,7 @@
 #include <string>
 
 #include "fanotify.h"
+#include "js_options.h"
 
 namespace {
 
@@ -32,6 +33,11 @@ Napi::Function Watcher::Define(Napi::Env env) {
 //               maxPendingBatches }, onBatch, onMountsChanged?, onError)
 Watcher::Watcher(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Watcher>(info) {
   Napi::Env env = info.Env();
+  // While a worker is being terminated N-API can no longer run JS: napi_wrap fails without leaving
+  // a pending exception, so node-addon-api goes on constructing an object that has no reference and
+  // no env, and any reference call on it (Ref()) aborts the whole process in Error::New(nullptr).
+  // Nothing is open yet: give up quietly (the worker is going away).
+  if (IsEmpty()) return;
   if (info.Length() < 4 || !info[0].IsObject() || !info[1].IsFunction() || !IsFunctionOrUndefined(info[2]) ||
       !info[3].IsFunction()) {
     Throw(env, "Watcher(options, onBatch, onMountsChanged, onError): bad arguments");
@@ -39,8 +45,13 @@ Watcher::Watcher(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Watcher>(inf
   }
   Napi::Object o = info[0].As<Napi::Object>();
   ReaderOptions opts;
-  opts.kmsg = o.Get("kmsg").ToBoolean();
-  const std::string start = o.Get("kmsgStart").ToString();
+  std::string start;
+  double afterSeq = 0, batchMax = 0, maxPending = 0;
+  if (!jsopt::Bool(o, "kmsg", &opts.kmsg) || !jsopt::String(o, "kmsgStart", &start) ||
+      !jsopt::Number(o, "afterSeq", &afterSeq) || !jsopt::Number(o, "batchMax", &batchMax) ||
+      !jsopt::Number(o, "maxPendingBatches", &maxPending) || !jsopt::Bool(o, "fanotify", &opts.fanotify)) {
+    return;  // a getter threw (pending), or the environment is going away (see js_options.h)
+  }
   if (start == "end") opts.kmsgStart = KmsgSource::Start::End;
   else if (start == "oldest") opts.kmsgStart = KmsgSource::Start::Oldest;
   else if (start == "after") opts.kmsgStart = KmsgSource::Start::AfterSeq;
@@ -48,9 +59,6 @@ Watcher::Watcher(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Watcher>(inf
     Throw(env, "kmsgStart must be 'end', 'oldest' or 'after'");
     return;
   }
-  const double afterSeq = o.Get("afterSeq").ToNumber().DoubleValue();
-  const double batchMax = o.Get("batchMax").ToNumber().DoubleValue();
-  const double maxPending = o.Get("maxPendingBatches").ToNumber().DoubleValue();
   if (!(afterSeq >= 0) || !(batchMax >= 1 && batchMax <= 65536) || !(maxPending >= 1 && maxPending <= 65536)) {
     Throw(env, "afterSeq must be >= 0, batchMax and maxPendingBatches in [1, 65536]");
     return;
@@ -58,7 +66,6 @@ Watcher::Watcher(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Watcher>(inf
   opts.afterSeq = static_cast<uint64_t>(afterSeq);
   opts.batchMax = static_cast<size_t>(batchMax);
   opts.maxPending = static_cast<size_t>(maxPending);
-  opts.fanotify = o.Get("fanotify").ToBoolean();
   opts.mounts = info[2].IsFunction();
 
   SysError err;
@@ -76,10 +83,23 @@ Watcher::Watcher(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Watcher>(inf
   onBatch_ = Napi::Persistent(info[1].As<Napi::Function>());
   if (info[2].IsFunction()) onMounts_ = Napi::Persistent(info[2].As<Napi::Function>());
   onError_ = Napi::Persistent(info[3].As<Napi::Function>());
+  // A terminating environment refuses references too; an empty one would abort at its first use.
+  if (onBatch_.IsEmpty() || onError_.IsEmpty() || (info[2].IsFunction() && onMounts_.IsEmpty())) {
+    reader_.Stop();
+    Throw(env, "Watcher: the JS environment refused a reference to a callback (terminating?)");
+    return;
+  }
 
   // One slot beyond maxPending is reserved for the final delivery made while stopping.
   tsfn_ = Tsfn::New(env, "fsfault-watcher", opts.maxPending + 1, 1, this, &Watcher::Finalize,
                     static_cast<void*>(nullptr));
+  // The same terminating environment refuses the TSFN (again possibly without a pending exception):
+  // stop the reader and do not go on with half a watcher (Finalize, which Unrefs, never runs).
+  if (static_cast<napi_threadsafe_function>(tsfn_) == nullptr) {
+    reader_.Stop();
+    Throw(env, "Watcher: the JS environment refused the thread-safe function (terminating?)");
+    return;
+  }
   Ref();  // the JS object lives at least until the TSFN is finalized
   // Registered after the TSFN so it runs first at teardown (hooks run in reverse order).
   napi_add_env_cleanup_hook(env, reinterpret_cast<void (*)(void*)>(&Watcher::OnEnvTeardown), this);

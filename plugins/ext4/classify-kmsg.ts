@@ -6,7 +6,7 @@
  * same merge key, see merge.ts). Lines fanotify never reports count 1 either way. Lines that describe
  * a consequence of an error already counted, or remind of old ones, count 0 always.
  */
-import type { ClassifyContext, EventDraft, KmsgRecord } from '../../core/plugin-api';
+import type { ClassifyContext, EventDraft, KmsgRecord, Subtype } from '../../core/plugin-api';
 import { MAX_MESSAGE, type Ext4Blob, type Ext4MessageType } from './blob';
 import { lineErrno } from './errno';
 import { parseLine } from './kmsg-patterns';
@@ -25,65 +25,130 @@ const LOWEST_ERROR_LEVEL = 4;
 const RATELIMIT_NOTICE = /^(?:EXT4-fs error|EXT4-fs warning|EXT4-fs|JBD2): \d+ callbacks suppressed\n?$/;
 
 
-export function classifyKmsg(rec: KmsgRecord, ctx: ClassifyContext): EventDraft<Ext4Blob> | null {
-  if (rec.facility !== 0) return null; // written by a user process, not the kernel
-  const p = parseLine(rec.text);
+/**
+ * What a line's text alone says: everything of the draft but what depends on the record's level,
+ * seq and time, and on the mount table. Pure in the text.
+ */
+type LineFacts = Pick<Ext4Blob, 'line' | 'inode' | 'block' | 'lblock' | 'group' | 'comm' | 'path' | 'journalInode' | 'shutdownFlags' | 'sector' | 'operation' | 'reportedErrors' | 'errorTime'> & {
+  type: Ext4MessageType;
+  device: string | null;
+  blockLayer: boolean;
+  /** unknown and jbd2 lines are claimed only at KERN_WARNING or louder. */
+  levelChecked: boolean;
+  fn: string | null;
+  message: string;
+  /** `function:line`, the blob's first `functions` entry. */
+  fnLine: string | null;
+  errno: number | null;
+  subtypes: readonly Subtype[];
+  /** Counts 0 always (a consequence or a reminder), or when fanotify watches the filesystem. */
+  notAnError: boolean;
+  fanotifyReported: boolean;
+};
+
+/**
+ * Facts of recent texts. An error flood repeats its lines word for word (the same inode, function
+ * and message on every failed access), and parsing one — up to three regexes with named groups,
+ * then the errno and subtype keyword rules — is most of what classifying it costs. Bounded: cleared
+ * when full, so a flood of all-different lines costs one Map lookup and insert per line more.
+ * Lines no rule claims are not kept (every other filesystem's lines pass through here).
+ */
+const FACTS = new Map<string, LineFacts>();
+const FACTS_MAX = 1024;
+
+function lineFacts(text: string): LineFacts | null {
+  let f = FACTS.get(text);
+  if (f !== undefined) return f;
+  const p = parseLine(text);
   if (p === null) return null;
   // `EXT4-fs error: N callbacks suppressed` is the kernel ratelimit's notice, not an error, and names
   // no filesystem: as an event it made a device-less ERROR and a phantom filesystem in the status.
   // The lines it stands for are not lost to fsfault (fanotify and the sysfs counters count every
   // error); the notice itself is counted with the records no plugin claims.
-  if (p.type === 'suppressed' || RATELIMIT_NOTICE.test(rec.text)) return null;
-  if (p.blockLayer && !isExt4Mount(p.device, ctx)) return null; // the disk may carry XFS, btrfs ...
-  if ((p.type === 'unknown' || p.type === 'jbd2') && rec.level > LOWEST_ERROR_LEVEL) return null;
-
+  if (p.type === 'suppressed' || RATELIMIT_NOTICE.test(text)) return null;
   const g = p.g;
   const type: Ext4MessageType = p.type === 'error' && ABORT_MESSAGES.test(g.message ?? '') ? 'abort' : p.type;
   const fn = g.function ?? null;
-  const message = (g.message ?? rec.text.split('\n')[0]!).slice(0, MAX_MESSAGE);
-  const inode = int(g.inode);
-  const errno = lineErrno(type, fn, message, g.status);
-
-  // One literal of the blob's full shape (no empty blob + Object.assign): a flood classifies
-  // every line, and same-shaped objects keep the merge and the encoder on their fast paths.
-  const blob: Ext4Blob = {
-    messageType: type,
-    function: fn,
+  const message = (g.message ?? text.split('\n')[0]!).slice(0, MAX_MESSAGE);
+  f = {
+    type,
+    device: p.device,
+    blockLayer: p.blockLayer,
+    levelChecked: p.type === 'unknown' || p.type === 'jbd2',
+    fn,
     line: int(g.line),
-    inode,
+    inode: int(g.inode),
     block: int(g.block),
     lblock: int(g.lblock),
     group: int(g.group),
     comm: g.comm ?? null,
-    pid: null,
     path: g.path ?? null,
     message,
-    generation: null,
     journalInode: int(g.journal),
     shutdownFlags: type === 'shutdown' ? int(g.flags) : null,
     sector: int(g.sector),
     operation: g.operation ?? null,
-    suppressedLines: null,
     reportedErrors: type === 'error-summary' ? int(g.count) : null,
     errorTime: int(g.time),
+    fnLine: fn === null ? null : `${fn}:${g.line}`,
+    errno: lineErrno(type, fn, message, g.status),
+    subtypes: lineSubtypes(type, fn, message),
+    notAnError: NOT_AN_ERROR.has(type),
+    fanotifyReported: FANOTIFY_REPORTED.has(type),
+  };
+  if (FACTS.size >= FACTS_MAX) FACTS.clear();
+  FACTS.set(text, f);
+  return f;
+}
+
+export function classifyKmsg(rec: KmsgRecord, ctx: ClassifyContext): EventDraft<Ext4Blob> | null {
+  if (rec.facility !== 0) return null; // written by a user process, not the kernel
+  const f = lineFacts(rec.text);
+  if (f === null) return null;
+  if (f.blockLayer && !isExt4Mount(f.device, ctx)) return null; // the disk may carry XFS, btrfs ...
+  if (f.levelChecked && rec.level > LOWEST_ERROR_LEVEL) return null;
+
+  // One literal of the blob's full shape (no empty blob + Object.assign): a flood classifies
+  // every line, and same-shaped objects keep the merge and the encoder on their fast paths.
+  // Fresh objects and arrays every time: the event that gets them owns them.
+  const blob: Ext4Blob = {
+    messageType: f.type,
+    function: f.fn,
+    line: f.line,
+    inode: f.inode,
+    block: f.block,
+    lblock: f.lblock,
+    group: f.group,
+    comm: f.comm,
+    pid: null,
+    path: f.path,
+    message: f.message,
+    generation: null,
+    journalInode: f.journalInode,
+    shutdownFlags: f.shutdownFlags,
+    sector: f.sector,
+    operation: f.operation,
+    suppressedLines: null,
+    reportedErrors: f.reportedErrors,
+    errorTime: f.errorTime,
     level: rec.level,
     seq: rec.seq,
     lines: 1,
     fanotifyEvents: 0,
-    functions: fn === null ? null : [`${fn}:${g.line}`],
+    functions: f.fnLine === null ? null : [f.fnLine],
   };
 
-  const watched = p.device !== null && ctx.fanotifyWatched(p.device);
-  const count = NOT_AN_ERROR.has(type) || (watched && FANOTIFY_REPORTED.has(type)) ? 0 : 1;
+  const watched = f.device !== null && ctx.fanotifyWatched(f.device);
+  const count = f.notAnError || (watched && f.fanotifyReported) ? 0 : 1;
   return {
-    device: p.device,
-    errno,
+    device: f.device,
+    errno: f.errno,
     count,
     timeUs: rec.readAtUs,
     source: 'kmsg',
-    subtypes: lineSubtypes(type, fn, message),
-    inode,
-    path: g.path ?? null,
+    subtypes: f.subtypes.slice(),
+    inode: f.inode,
+    path: f.path,
     blob,
   };
 }

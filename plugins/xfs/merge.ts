@@ -24,6 +24,13 @@ export function mergeKey(e: Readonly<FsEvent<XfsBlob>>): string | null {
 }
 
 export function merge(into: XfsBlob, from: Readonly<XfsBlob>): XfsBlob {
+  // A flood re-reads the same bad block: most merges add nothing to the blob (the core adds up the
+  // count). Then the answer is `into` itself (blobs are never mutated), without a copy.
+  return addsNothing(into, from) ? into : mergeCopy(into, from);
+}
+
+/** The merge rule itself, always on a copy (exported for the test that merge() agrees with it). */
+export function mergeCopy(into: XfsBlob, from: Readonly<XfsBlob>): XfsBlob {
   const out: XfsBlob = { ...into };
   out.ranges = joinRanges(into.ranges, from.ranges);
   spanOf(out);
@@ -52,6 +59,66 @@ export function merge(into: XfsBlob, from: Readonly<XfsBlob>): XfsBlob {
   out.dumpBytes ??= from.dumpBytes;
   out.message ??= from.message;
   return out;
+}
+
+/**
+ * Whether merge(into, from) would equal `into`, field for field: every rule below, checked without
+ * allocating. `x ??= y` leaves x when x is set, or when y is the same nothing.
+ */
+function addsNothing(into: XfsBlob, from: Readonly<XfsBlob>): boolean {
+  return (
+    (from.ranges.length === 0 ? isJoined(into.ranges) : (into.ranges.length <= RANGE_CAP && from.ranges.every((r) => into.ranges.some((x) => r.daddr >= x.daddr && r.daddr + r.length <= x.daddr + x.length)))) &&
+    spanIsSet(into) &&
+    keeps(into.inode, from.inode) &&
+    addsNone(into.inodes, from.inodes, INODE_CAP) &&
+    (!into.readahead || from.readahead) &&
+    (into.permanent || !from.permanent) &&
+    addsNone(into.fsSick, from.fsSick, 32) &&
+    addsNone(into.fsChecked, from.fsChecked, 32) &&
+    addsNone(into.agSick, from.agSick, 32) &&
+    addsNone(into.agChecked, from.agChecked, 32) &&
+    addsNone(into.inodeSick, from.inodeSick, 32) &&
+    addsNone(into.inodeChecked, from.inodeChecked, 32) &&
+    addsNone(into.shutdownFlagNames, from.shutdownFlagNames, 32) &&
+    keeps(into.structure, from.structure) &&
+    keeps(into.function, from.function) &&
+    keeps(into.ioFunction, from.ioFunction) &&
+    keeps(into.verifier, from.verifier) &&
+    keeps(into.sourceFile, from.sourceFile) &&
+    keeps(into.sourceLine, from.sourceLine) &&
+    keeps(into.op, from.op) &&
+    keeps(into.fileOffset, from.fileOffset) &&
+    keeps(into.fileLength, from.fileLength) &&
+    keeps(into.dump, from.dump) &&
+    keeps(into.dumpBytes, from.dumpBytes) &&
+    keeps(into.message, from.message)
+  );
+}
+
+const keeps = <T>(x: T, y: T): boolean => (x !== null && x !== undefined) || x === y;
+
+/** joinRanges(a, []) would give `a` again: sorted, disjoint, not adjacent, within the cap. */
+function isJoined(a: readonly XfsRange[]): boolean {
+  if (a.length > RANGE_CAP) return false;
+  for (let i = 1; i < a.length; i++) if (a[i]!.daddr <= a[i - 1]!.daddr + a[i - 1]!.length) return false;
+  return true;
+}
+
+/** spanOf(b) would change nothing. */
+function spanIsSet(b: XfsBlob): boolean {
+  if (!b.ranges.length) return true;
+  let end = -Infinity;
+  for (const r of b.ranges) if (r.daddr + r.length > end) end = r.daddr + r.length;
+  return b.daddr === b.ranges[0]!.daddr && b.length === end - b.ranges[0]!.daddr;
+}
+
+/** unionCapped(a, b, cap) would return `a`. */
+function addsNone<T>(a: readonly T[], b: readonly T[], cap: number): boolean {
+  for (const x of b) {
+    if (a.length >= cap) return true;
+    if (!a.includes(x)) return false;
+  }
+  return true;
 }
 
 /** Disjoint sorted ranges; adjacent or overlapping ones join; over the cap the closest two join. */

@@ -38,11 +38,19 @@ const BUF_OPS: Record<string, string> = {
 /** Readahead verifiers are the same structure read early: `xfs_dir3_data_reada`, `xfs_inode_ra`. */
 const READAHEAD = /_(?:reada|ra)$/;
 
-export function bufOpsType(opsName: string): { metadataType: string; readahead: boolean } {
+/** Answers by ops name (a few dozen names exist; every verifier line of a flood asks). Read-only. */
+const BUF_OPS_SEEN = new Map<string, Readonly<{ metadataType: string; readahead: boolean }>>();
+
+export function bufOpsType(opsName: string): Readonly<{ metadataType: string; readahead: boolean }> {
+  const seen = BUF_OPS_SEEN.get(opsName);
+  if (seen !== undefined) return seen;
   const readahead = READAHEAD.test(opsName);
   const base = opsName.replace(READAHEAD, '');
   // An ops name this table does not know still names the structure: keep it, minus the prefix.
-  return { metadataType: BUF_OPS[base] ?? base.replace(/^xfs_/, ''), readahead };
+  const t = Object.freeze({ metadataType: BUF_OPS[base] ?? base.replace(/^xfs_/, ''), readahead });
+  // Bounded: a garbled log could name endless ops; past 256 names, answer without keeping.
+  if (BUF_OPS_SEEN.size < 256) BUF_OPS_SEEN.set(opsName, t);
+  return t;
 }
 
 /** Reader functions of "metadata I/O error in ..." lines → what they were reading. */

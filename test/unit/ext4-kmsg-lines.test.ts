@@ -186,4 +186,23 @@ describe('ext4 plugin: kernel log lines of kernel-error-sources.md 3.2', () => {
     assert.equal(ext4Plugin.classify({ ...rec, facility: 1 }, ctxWith(false)), null);
     assert.equal(classify(raw.replace(/^2,/, '10,')), null, 'prefix 10 = facility 1 (LOG_USER), level 2');
   });
+
+  it('a repeated text (the flood case, answered from the facts of recent texts) still gets its own record, context and objects', () => {
+    const text = 'EXT4-fs error (device loop0): ext4_lookup:1787: inode #13: comm find: deleted inode referenced: 213';
+    const a = ext4Plugin.classify(parseKmsgRecord(`3,500,1,-;${text}`, 1_000)!, ctxWith(false))!;
+    const b = ext4Plugin.classify(parseKmsgRecord(`2,501,1,-;${text}`, 2_000)!, ctxWith(true))!;
+    assert.deepEqual([a.blob.seq, a.blob.level, a.timeUs, a.count], [500, 3, 1_000, 1]);
+    assert.deepEqual([b.blob.seq, b.blob.level, b.timeUs, b.count], [501, 2, 2_000, 0], 'level, seq, time and the fanotify count are the record\'s and the context\'s');
+    assert.notEqual(a.blob, b.blob);
+    assert.notEqual(a.subtypes, b.subtypes);
+    assert.notEqual(a.blob.functions, b.blob.functions);
+    assert.deepEqual({ ...a.blob, seq: 0, level: 0 }, { ...b.blob, seq: 0, level: 0 });
+    // A block-layer line: whether it is ext4's is asked of the mount table every time.
+    const io = '3,20,1,-;Buffer I/O error on dev loop1, logical block 7, async page read';
+    assert.equal(classify(io, ctxWith(false, [mount('loop1', 'ext4')]))?.blob.messageType, 'io-error');
+    assert.equal(classify(io, ctxWith(false, [mount('loop1', 'xfs')])), null);
+    // A quiet (KERN_INFO) unknown EXT4-fs line is dropped by its level, a loud one with the same text is not.
+    assert.equal(classify('6,30,1,-;EXT4-fs (loop0): mounted filesystem with ordered data mode'), null);
+    assert.equal(classify('3,31,1,-;EXT4-fs (loop0): mounted filesystem with ordered data mode')?.blob.messageType, 'unknown');
+  });
 });
