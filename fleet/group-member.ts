@@ -43,6 +43,8 @@ export interface MemberStats {
   /** Messages in owned partitions not yet folded (high watermark − next offset). */
   lag: number;
   restored: boolean;
+  /** Agent records the fleet view could not decode and skipped (registry down, unknown schema). */
+  agentsUndecodable?: number;
 }
 
 export class FleetMember {
@@ -66,6 +68,7 @@ export class FleetMember {
   private nextWrite: Promise<void> | null = null;
   /** Shared writes done (produce + commit), for the stats. */
   private flushes = 0;
+  private stopping = false;
 
   /** Rejects (FLEET_UNAVAILABLE) when the group consumer stopped for good; `fleet serve` exits on it. */
   readonly failed: Promise<never>;
@@ -134,6 +137,8 @@ export class FleetMember {
   }
 
   private async onBatch(b: ConsumedBatch, heartbeat: () => Promise<void> = async () => undefined): Promise<void> {
+    // Stopping: fold nothing more (nothing of it would be committed); kafkajs is being stopped.
+    if (this.stopping) return;
     // Every batch of a fetch waits for the shared write: keep the membership alive meanwhile
     // (kafkajs heartbeats only between batches; it throttles these calls to its interval).
     const beat = () => void heartbeat().catch(() => undefined);
@@ -238,7 +243,10 @@ export class FleetMember {
         throw e; // every batch waiting on this write fails: kafkajs fetches them again, nothing committed
       }
     }
-    if (offsets.size) await this.consumer!.commit(this.opts.eventsTopic, offsets);
+    if (offsets.size) {
+      if (!this.consumer) throw new Error('the fleet consumer stopped before the commit'); // state written, replayed and skipped later
+      await this.consumer.commit(this.opts.eventsTopic, offsets);
+    }
     this.flushes++;
   }
 
@@ -263,7 +271,24 @@ export class FleetMember {
     return { partitions: this.assigned, applied: this.applied, skipped: this.skipped, undecodable: this.undecodable, stateWrites: this.stateWrites, flushes: this.flushes, lag: Number(lag), restored: this.ready };
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Prompt and bounded: batches not folded yet are left (no commit: the next owner folds them),
+   * the state write + commit in flight is finished (up to `writeMs`), then the group is left (the
+   * adapter bounds that too). State written but not committed is fine: its events are replayed
+   * and skipped by the fold.
+   */
+  async stop(writeMs = 5000): Promise<void> {
+    this.stopping = true;
+    const deadline = Date.now() + writeMs;
+    let gaveUp = false;
+    // A batch folding when the stop came may still start one more write: wait until none is new.
+    for (let w = this.writing; ; w = this.writing) {
+      let timer: NodeJS.Timeout | undefined;
+      gaveUp = await Promise.race([w.then(() => false, () => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), Math.max(0, deadline - Date.now()))))]);
+      clearTimeout(timer);
+      if (gaveUp || w === this.writing) break;
+    }
+    if (gaveUp) this.warn(`stopping: the fleet-state write in flight did not finish within ${writeMs} ms; its offsets stay uncommitted (the events are folded again by the next owner)`);
     await this.consumer?.stop();
     this.consumer = null;
   }

@@ -89,6 +89,12 @@ export async function startFleetHttp(listen: string, src: FleetSource): Promise<
   const addr = server.address() as AddressInfo;
   return {
     url: `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    // Idle keep-alive connections go at once; a request still running gets 2 s, then is cut.
+    close: () =>
+      new Promise<void>((r) => {
+        const t = setTimeout(() => server.closeAllConnections(), 2000);
+        server.close(() => (clearTimeout(t), r()));
+        server.closeIdleConnections();
+      }),
   };
 }

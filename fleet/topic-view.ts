@@ -36,6 +36,12 @@ export class TopicView {
       maxWaitMs: 200,
       sessionTimeoutMs: 10_000,
       onBatch: async (b) => {
+        // Agent records that cannot be decoded are skipped, not retried (an agent republishes its
+        // record every interval), and reported once per batch: while the registry does not answer,
+        // a batch of 10^4 agents is one warning, and costs at most one registry timeout
+        // (avro-values.ts: lookups are single-flight and a failure answers for a while).
+        let failed = 0;
+        let firstFailure = '';
         for (const m of b.messages) {
           const key = m.key?.toString('utf8') ?? '';
           if (b.topic === this.topics.state) {
@@ -44,15 +50,15 @@ export class TopicView {
             else if (m.value === null) this.states.delete(key);
           } else if (m.value) {
             try {
-              const w = await this.values.writer(m.value);
+              const w = this.values.cachedWriter(m.value) ?? (await this.values.writer(m.value));
               this.agents.set(key, decodeAgent(w.body, w.type));
             } catch (e) {
-              // Skipped, not retried: an agent republishes its record every interval anyway.
               this.decodeFailures++;
-              this.warn(`agents topic: cannot decode the record of '${key}': ${(e as Error).message}`);
+              if (failed++ === 0) firstFailure = `'${key}': ${(e as Error).message}`;
             }
           }
         }
+        if (failed) this.warn(`agents topic partition ${b.partition}: ${failed} record(s) not decoded, skipped until their agents publish again; first: ${firstFailure}`);
         if (b.messages.length) this.version++;
         const last = b.messages.at(-1);
         let parts = this.next.get(b.topic);

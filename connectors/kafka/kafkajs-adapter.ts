@@ -413,8 +413,18 @@ export class KafkaTransport implements Transport {
         await consumer.commitOffsets([...offsets].map(([partition, next]) => ({ topic, partition, offset: next.toString() })));
       },
       committed: (topic) => this.committedOffsets(opts.groupId, topic),
-      stop: async () => {
-        await consumer.disconnect().catch(() => undefined);
+      stop: async (timeoutMs = GROUP_STOP_MS) => {
+        // kafkajs waits for the batch in progress, then leaves the group; bounded, so that a stop
+        // never hangs on a rebalance or an unanswered request (the broker then expires the member
+        // after its session timeout instead: its partitions move a little later, nothing is lost).
+        let timer: NodeJS.Timeout | undefined;
+        const left = await Promise.race([
+          consumer.disconnect().then(() => true, () => true),
+          new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs))),
+        ]);
+        clearTimeout(timer);
+        if (!left) opts.onStopTimeout?.(timeoutMs);
+        return left;
       },
     };
   }
@@ -423,6 +433,9 @@ export class KafkaTransport implements Transport {
     await this.dropProducer();
   }
 }
+
+/** How long a group consumer's stop waits for kafkajs to finish its batch and leave the group. */
+export const GROUP_STOP_MS = 5000;
 
 /** Messages per partition in one produce request (see send). */
 const SEND_SLICE = 500;
@@ -459,6 +472,8 @@ export interface GroupConsumerOptions {
   concurrency?: number;
   onBatch(batch: ConsumedBatch, heartbeat: () => Promise<void>): Promise<void>;
   onJoin?(assignment: Record<string, number[]>): void;
+  /** stop() gave up waiting for kafkajs to leave the group. */
+  onStopTimeout?(timeoutMs: number): void;
   /** kafkajs gave up on the consumer; `restart` says whether it restarts itself. */
   onCrash?(error: Error, restart: boolean): void;
 }
@@ -468,5 +483,6 @@ export interface GroupConsumer {
   commit(topic: string, offsets: ReadonlyMap<number, bigint>): Promise<void>;
   /** The group's committed offsets (-1 when none). */
   committed(topic: string): Promise<Map<number, bigint>>;
-  stop(): Promise<void>;
+  /** Leave the group and disconnect, within `timeoutMs` (default 5 s); false when it gave up waiting. */
+  stop(timeoutMs?: number): Promise<boolean>;
 }

@@ -52,8 +52,15 @@ function wrap(t: AvscType): AvroType {
  * Parse a schema. Unions of null and one type are unwrapped; unions of several records (the blob
  * union) are wrapped as `{ "full.Name": value }`. A fresh options object each time: avsc mutates it.
  */
-export function parseAvroSchema(schema: unknown): AvroType {
-  return wrap(lib().Type.forSchema(schema as never, { wrapUnions: 'auto' }) as unknown as AvscType);
+export function parseAvroSchema(schema: unknown, opts: { plainRecords?: boolean } = {}): AvroType {
+  const registry: Record<string, { recordConstructor?: { prototype: object } }> = {};
+  const t = lib().Type.forSchema(schema as never, { wrapUnions: 'auto', registry } as never) as unknown as AvscType;
+  // plainRecords: decoded records are plain objects (Object.prototype) rather than instances of
+  // avsc's generated classes, for values the caller keeps, clones and compares as plain data.
+  // Cheaper than copying each decoded value: the generated constructor's prototype is swapped
+  // (avsc builds records with `new Record(...)` and never checks instanceof when encoding).
+  if (opts.plainRecords) for (const named of Object.values(registry)) if (named.recordConstructor) named.recordConstructor.prototype = Object.prototype;
+  return wrap(t);
 }
 
 // CRC-64-AVRO (Rabin) fingerprint of the canonical form, as the Avro spec defines it. Kept as our

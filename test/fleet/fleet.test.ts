@@ -29,6 +29,8 @@ const HOSTS = Number(process.env.FSFAULT_FLEET_HOSTS ?? 300);
 const CHILDREN = 3;
 const EVENTS_TOPIC = 'fleet-events';
 const PARTITIONS = 12;
+/** A stop after SIGTERM must end within this (its parts have 5 s deadlines; it takes < 1 s). */
+const STOP_BOUND_MS = 10_000;
 const FIXTURES = [
   'ext4-abort', 'ext4-data-eio', 'ext4-dirblock', 'ext4-journal-eio', 'ext4-ltp22', 'ext4-mballoc', 'ext4-remount-ro',
   'ext4-shutdown', 'ext4-trigger', 'ext4-trigger-1000', 'xfs-dirblock', 'xfs-eio', 'xfs-inode', 'xfs-shutdown',
@@ -150,6 +152,53 @@ function differences(rows: readonly FleetFilesystem[], truth: Truth): string[] {
   return diffs;
 }
 
+interface HostsRun {
+  /** Hosts finished so far. */
+  done(): number;
+  /** Resolves with the children's exit codes once every host is done. */
+  finished: Promise<number[]>;
+}
+
+/**
+ * Simulated hosts `prefix-000…` (real `watch --replay --once --host`, fixtures in turn), split over
+ * CHILDREN child processes (hosts-child.ts); each finished host's `status` goes into `truth`.
+ */
+function publishHosts(dir: string, config: string, prefix: string, count: number, truth: Truth, failures: string[], onEvents: (n: number) => void): HostsRun {
+  const jobs = Array.from({ length: count }, (_, i) => {
+    const host = `${prefix}-${String(i).padStart(3, '0')}`;
+    const stateDir = path.join(dir, 'hosts', host);
+    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    return { host, replay: path.join(fixturesDir, `${FIXTURES[i % FIXTURES.length]}.jsonl`), stateDir };
+  });
+  let done = 0;
+  const children = Array.from({ length: CHILDREN }, (_, c) => {
+    const file = path.join(dir, `jobs-${prefix}-${c}.json`);
+    fs.writeFileSync(file, JSON.stringify(jobs.filter((_, i) => i % CHILDREN === c)));
+    const child = spawn(process.execPath, [path.join(__dirname, 'hosts-child.js'), file, config, '6'], { stdio: ['ignore', 'pipe', 'inherit'], cwd: repoRoot });
+    live.add(child);
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = JSON.parse(buf.slice(0, nl)) as { host: string; error?: string; status?: { host: { events: number }; filesystems: FsHealth[] } };
+        buf = buf.slice(nl + 1);
+        done++;
+        if (line.error) failures.push(`${line.host}: ${line.error}`);
+        else {
+          truth.set(line.host, line.status!.filesystems);
+          onEvents(line.status!.host.events);
+        }
+      }
+    });
+    return new Promise<number>((r) => child.once('exit', (code) => (live.delete(child), r(code ?? -1))));
+  });
+  return { done: () => done, finished: Promise.all(children) };
+}
+
+/** Rows of the hosts the test knows (other tests' agents, like quiet-host, publish too). */
+const known = (rows: readonly FleetFilesystem[], truth: Truth) => rows.filter((r) => truth.has(r.host));
+
 describe('fleet view on a real broker', { timeout: 600_000 }, () => {
   let broker: BrokerHandle;
   let registry: ApicurioHandle;
@@ -195,46 +244,19 @@ describe('fleet view on a real broker', { timeout: 600_000 }, () => {
     for (const i of instances) await until(`${i.url}/readyz`, 90_000, async () => (await fetch(`${i.url}/readyz`)).status === 200);
 
     // The hosts, split over a few child processes.
-    const jobs = Array.from({ length: HOSTS }, (_, i) => {
-      const host = `host-${String(i).padStart(3, '0')}`;
-      const stateDir = path.join(dir, 'hosts', host);
-      fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-      return { host, replay: path.join(fixturesDir, `${FIXTURES[i % FIXTURES.length]}.jsonl`), stateDir };
-    });
-    let done = 0;
     const failures: string[] = [];
-    const children = Array.from({ length: CHILDREN }, (_, c) => {
-      const file = path.join(dir, `jobs-${c}.json`);
-      fs.writeFileSync(file, JSON.stringify(jobs.filter((_, i) => i % CHILDREN === c)));
-      const child = spawn(process.execPath, [path.join(__dirname, 'hosts-child.js'), file, config, '6'], { stdio: ['ignore', 'pipe', 'inherit'], cwd: repoRoot });
-      live.add(child);
-      let buf = '';
-      child.stdout!.on('data', (d: Buffer) => {
-        buf += d.toString();
-        let nl;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = JSON.parse(buf.slice(0, nl)) as { host: string; error?: string; status?: { host: { events: number }; filesystems: FsHealth[] } };
-          buf = buf.slice(nl + 1);
-          done++;
-          if (line.error) failures.push(`${line.host}: ${line.error}`);
-          else {
-            truth.set(line.host, line.status!.filesystems);
-            eventsPublished += line.status!.host.events;
-          }
-        }
-      });
-      return new Promise<number>((r) => child.once('exit', (code) => (live.delete(child), r(code ?? -1))));
-    });
+    const hosts = publishHosts(dir, config, 'host', HOSTS, truth, failures, (n) => (eventsPublished += n));
+    const done = () => hosts.done();
 
     // Mid-stream: once a fifth of the hosts are done, and the victim has folded something.
     const victim = instances[0]!;
-    await until('a fifth of the hosts', 240_000, async () => done >= HOSTS / 5);
+    await until('a fifth of the hosts', 240_000, async () => done() >= HOSTS / 5);
     const victimApplied = await metric(victim, 'fsfault_fleet_events_applied');
     await killHard(victim.child);
-    const stillRunning = done < HOSTS;
+    const stillRunning = done() < HOSTS;
     instances.push(startServe(dir, config, await freePort(), 'serve-3'));
 
-    const codes = await Promise.all(children);
+    const codes = await hosts.finished;
     assert.deepEqual(codes, Array(CHILDREN).fill(0), 'host children');
     assert.deepEqual(failures, []);
     assert.equal(truth.size, HOSTS);
@@ -323,5 +345,51 @@ describe('fleet view on a real broker', { timeout: 600_000 }, () => {
     assert.equal(await metric(i, 'fsfault_fleet_silent_agents'), 0);
     agent.kill('SIGTERM');
     await until('the agent to say goodbye', 30_000, async () => (await agentStatus()) === 'stopped');
+  });
+
+  it('SIGTERM while hosts publish: every instance exits promptly with 0, and a new instance restores a fleet equal to the stores', async () => {
+    const alive = instances.filter((i) => i.child.exitCode === null && i.child.signalCode === null);
+    assert.ok(alive.length >= 2, `${alive.length} live instances`);
+    // More hosts publish while the instances are stopped: batches are being folded and written.
+    const failures: string[] = [];
+    const more = publishHosts(dir, config, 'late', 30, truth, failures, () => undefined);
+    await until('a few late hosts', 120_000, async () => more.done() >= 5);
+    const t0 = Date.now();
+    const exits = await Promise.all(
+      alive.map(
+        (i) =>
+          new Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number; log: string }>((r) => {
+            // Waited for at most 3 × the bound, then killed: the test fails instead of hanging.
+            const t = setTimeout(() => i.child.kill('SIGKILL'), 3 * STOP_BOUND_MS);
+            i.child.once('exit', (code, signal) => (clearTimeout(t), r({ code, signal, ms: Date.now() - t0, log: i.log })));
+            i.child.kill('SIGTERM');
+          }),
+      ),
+    );
+    for (const e of exits) {
+      assert.equal(e.code, 0, `exit ${e.code} / ${e.signal}: ${fs.readFileSync(e.log, 'utf8').slice(-2000)}`);
+      // Bounded: the member's write in flight (≤ 5 s) and leaving the group (≤ 5 s) each have a
+      // deadline; a clean stop takes well under a second. It used to take tens of seconds.
+      assert.ok(e.ms < STOP_BOUND_MS, `an instance took ${e.ms} ms to exit after SIGTERM`);
+    }
+    assert.deepEqual(await more.finished, Array(CHILDREN).fill(0), 'late host children');
+    assert.deepEqual(failures, []);
+
+    // Nothing committed was lost, nothing counts twice: a new instance restores the state and
+    // folds the rest; the fleet then equals every store.
+    const fresh = startServe(dir, config, await freePort(), 'serve-after-sigterm');
+    instances.push(fresh);
+    let last: string[] = [];
+    await until('the fleet after the SIGTERM to equal the local stores', 120_000, async () => {
+      if ((await metric(fresh, 'fsfault_fleet_consumer_lag_messages')) !== 0 || (await metric(fresh, 'fsfault_fleet_partitions_owned')) !== PARTITIONS) return false;
+      const api = await getJson<{ filesystems: FleetFilesystem[] }>(`${fresh.url}/api/filesystems`);
+      last = differences(known(api.filesystems, truth), truth);
+      return last.length === 0;
+    }).catch((e: Error) => {
+      throw new Error(`${e.message}\nfirst differences:\n${last.slice(0, 20).join('\n')}`);
+    });
+    const api = await getJson<{ filesystems: FleetFilesystem[] }>(`${fresh.url}/api/filesystems`);
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    assert.equal(sum(known(api.filesystems, truth).map((f) => f.errors)), sum([...truth.values()].flatMap((fss) => fss.map((h) => h.errors))));
   });
 });

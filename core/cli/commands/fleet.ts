@@ -23,6 +23,8 @@ interface FleetOptions {
 }
 
 const STATES = ['healthy', 'degraded', 'dead'];
+/** The longest `fleet serve` takes to stop after SIGTERM/SIGINT (a clean stop takes < 1 s). */
+const FLEET_STOP_MS = 8000;
 
 function fleetConfig(opts: FleetOptions, io: CliIo): Config {
   const config = watchConfig({ config: opts.config, kafka: opts.kafka, topic: opts.topic, registry: opts.registry }, io);
@@ -89,7 +91,16 @@ export function register(program: Command, io: CliIo): void {
         ]);
       } finally {
         clearInterval(keepAlive);
-        await server.stop();
+        // Bounded as a whole (its parts have their own deadlines): a stop never hangs.
+        let timer: NodeJS.Timeout | undefined;
+        const stopped = await Promise.race([server.stop().then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), FLEET_STOP_MS)))]);
+        clearTimeout(timer);
+        if (!stopped) warn(`stopping took longer than ${FLEET_STOP_MS} ms; exiting anyway (uncommitted events are folded again by the next owner)`);
+        // kafkajs can leave a broker socket open after its consumer restarted itself (seen after
+        // "the coordinator is loading" at start-up): the process would then never end. Everything
+        // that matters is done here (state written before its commit, group left or given up), so
+        // the process ends once the exit code is set, whatever a library still holds.
+        setTimeout(() => process.exit(), 200).unref();
       }
     });
   kafkaOptions(fleet.command('status').description('print the fleet from the fleet-state and agents topics (no service needed)'))
