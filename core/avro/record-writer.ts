@@ -49,9 +49,11 @@ function wl(buf: Buffer, n: number, p: number): number {
     buf[p++] = m;
     return p;
   }
+  // Beyond 31 bits: float arithmetic (exact below 2^54). `f & 0x7f` truncates f to 32 bits first,
+  // which keeps its low 7 bits (f % 0x80 would be a call to fmod).
   let f = n >= 0 ? n * 2 : -n * 2 - 1;
   while (f >= 0x80) {
-    buf[p++] = (f % 0x80) | 0x80;
+    buf[p++] = (f & 0x7f) | 0x80;
     f = Math.floor(f / 0x80);
   }
   buf[p++] = f;
@@ -74,17 +76,27 @@ function ws(buf: Buffer, s: string, p: number): number {
   const n = s.length;
   // ASCII (the common case): write the characters after a length prefix sized for n bytes; the
   // first non-ASCII character abandons this and takes the general path below.
-  const h = n < 64 ? 1 : varintSize(n);
-  const start = p + h;
   let i = 0;
-  for (; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0x80) break;
-    buf[start + i] = c;
-  }
-  if (i === n) {
-    wl(buf, n, p);
-    return start + n;
+  if (n < 64) {
+    let q = p + 1;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[q++] = c;
+    }
+    if (i === n) {
+      buf[p] = n << 1;
+      return q;
+    }
+  } else {
+    // Long strings: one native write after a prefix sized for n bytes; it was ASCII when that
+    // wrote one byte per character (any other character takes 2 to 4), else the general path
+    // below writes it again from p. Room for 3 bytes per character, so the write is never cut.
+    const start = p + varintSize(n);
+    if (start + 3 * n <= buf.length && buf.write(s, start, 'utf8') === n) {
+      wl(buf, n, p);
+      return start + n;
+    }
   }
   const len = Buffer.byteLength(s);
   p = wl(buf, len, p);
@@ -181,7 +193,9 @@ class Generator {
       case 'int':
         return `if (${x} !== (${x} | 0)) fail(); p = wl(buf, ${x}, p);`;
       case 'long':
-        return `if (typeof ${x} !== 'number' || ${x} % 1 || !(${x} >= -${SAFE} && ${x} <= ${SAFE})) fail(); p = wl(buf, ${x}, p);`;
+        // avsc: typeof number, no fraction, within its safe range (NaN and ±Infinity fail too).
+        // Number.isInteger rather than avsc's `x % 1`, which V8 compiles to a call to fmod.
+        return `if (typeof ${x} !== 'number' || !Number.isInteger(${x}) || ${x} < -${SAFE} || ${x} > ${SAFE}) fail(); p = wl(buf, ${x}, p);`;
       case 'float':
         return `if (typeof ${x} !== 'number') fail(); p = wfloat(buf, ${x}, p);`;
       case 'double':

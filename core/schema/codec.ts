@@ -30,13 +30,29 @@ export class EventCodec {
   /** Compiled on the first encode, so commands that only decode never pay for it. */
   private writer: RecordWriter | null | undefined;
 
+  /** Subtype name lists by bit mask, built once each (frozen: records share them). */
+  private readonly subtypeLists = new Map<number, readonly Subtype[]>();
+
   constructor(readonly schema: ComposedSchema) {}
+
+  private subtypeNames(mask: number): readonly Subtype[] {
+    let names = this.subtypeLists.get(mask);
+    if (names === undefined) {
+      names = Object.freeze(subtypeNames(mask));
+      if (this.subtypeLists.size < 1024) this.subtypeLists.set(mask, names);
+    }
+    return names;
+  }
 
   toRecord(e: FsEvent): AvroEventRecord {
     let blob: unknown = null;
     if (e.blob !== null) {
       const full = e.plugin === null ? undefined : this.schema.blobNames.get(e.plugin);
-      blob = full ? { [full]: e.blob } : { [UNKNOWN_BLOB_NAME]: { plugin: e.plugin ?? '', json: JSON.stringify(e.blob) } };
+      // Assigned rather than `{ [full]: … }`: V8 builds a computed-key literal about 3x slower.
+      const wrapped: Record<string, unknown> = {};
+      if (full) wrapped[full] = e.blob;
+      else wrapped[UNKNOWN_BLOB_NAME] = { plugin: e.plugin ?? '', json: JSON.stringify(e.blob) };
+      blob = wrapped;
     }
     return {
       id: e.id,
@@ -49,7 +65,7 @@ export class EventCodec {
       firstSeen: e.firstSeen,
       lastSeen: e.lastSeen,
       sources: e.sources,
-      subtypes: subtypeNames(e.subtypes),
+      subtypes: this.subtypeNames(e.subtypes),
       inode: e.inode,
       handleType: e.handleType,
       handle: e.handle,
