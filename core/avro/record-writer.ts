@@ -71,24 +71,28 @@ function varintSize(n: number): number {
   return k;
 }
 
-/** A length-prefixed string, byte for byte as avsc's Tap.writeString writes it. */
+/**
+ * A length-prefixed string, byte for byte as avsc's Tap.writeString writes it. The common case —
+ * ASCII, under 64 characters — is this small function (small enough for V8 to inline into the
+ * record functions): the characters after a one-byte length; the first non-ASCII character hands
+ * the string to wsOther, which writes it again from p.
+ */
 function ws(buf: Buffer, s: string, p: number): number {
   const n = s.length;
-  // ASCII (the common case): write the characters after a length prefix sized for n bytes; the
-  // first non-ASCII character abandons this and takes the general path below.
-  let i = 0;
-  if (n < 64) {
-    let q = p + 1;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) break;
-      buf[q++] = c;
-    }
-    if (i === n) {
-      buf[p] = n << 1;
-      return q;
-    }
-  } else {
+  if (n >= 64) return wsOther(buf, s, p);
+  let q = p + 1;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return wsOther(buf, s, p);
+    buf[q++] = c;
+  }
+  buf[p] = n << 1;
+  return q;
+}
+
+function wsOther(buf: Buffer, s: string, p: number): number {
+  const n = s.length;
+  if (n >= 64) {
     // Long strings: one native write after a prefix sized for n bytes; it was ASCII when that
     // wrote one byte per character (any other character takes 2 to 4), else the general path
     // below writes it again from p. Room for 3 bytes per character, so the write is never cut.
@@ -105,7 +109,7 @@ function ws(buf: Buffer, s: string, p: number): number {
     return p + len;
   }
   // avsc's own loop for short strings (a lone surrogate becomes 3 bytes 0xED.., not U+FFFD).
-  for (i = 0; i < n; i++) {
+  for (let i = 0; i < n; i++) {
     let c1 = s.charCodeAt(i);
     let c2: number;
     if (c1 < 0x80) buf[p++] = c1;
