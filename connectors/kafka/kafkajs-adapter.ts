@@ -24,6 +24,7 @@ import {
 } from 'kafkajs';
 import { FsfaultError } from '../../core/errors';
 import type { OutMessage, PartitionOffsets, ReadMessage, Transport, TransportOptions } from './transport';
+import { keyPartition } from './murmur2';
 
 export type { OutMessage, ReadMessage, PartitionOffsets, TransportOptions } from './transport';
 
@@ -175,8 +176,6 @@ export class KafkaTransport implements Transport {
   private producer: Producer | null = null;
   private readonly compression: CompressionTypes;
   private readonly requestTimeoutMs: number;
-  private readonly partitioner = Partitioners.DefaultPartitioner();
-  private readonly fakeMetadata = new Map<number, PartitionMetadata[]>();
 
   constructor(opts: TransportOptions) {
     if (opts.compression === 'lz4') loadLz4();
@@ -231,15 +230,9 @@ export class KafkaTransport implements Transport {
     if (p) await p.disconnect().catch(() => undefined);
   }
 
-  /** Partition the Java client (and kafkajs' default partitioner) would pick for this key. */
-  partitionFor(topic: string, key: string, partitionCount: number): number {
-    let partitionMetadata = this.fakeMetadata.get(partitionCount);
-    if (!partitionMetadata) {
-      // The partitioner only looks at the partition ids; built once per partition count.
-      partitionMetadata = Array.from({ length: partitionCount }, (_, i) => ({ partitionId: i, leader: 1, replicas: [1], isr: [1], offlineReplicas: [], partitionErrorCode: 0 }));
-      this.fakeMetadata.set(partitionCount, partitionMetadata);
-    }
-    return this.partitioner({ topic, partitionMetadata, message: { key, value: null } });
+  /** Partition the Java client (and kafkajs' default partitioner) would pick for this key (murmur2.ts). */
+  partitionFor(_topic: string, key: string, partitionCount: number): number {
+    return keyPartition(key, partitionCount);
   }
 
   /** Number of partitions; undefined when the topic does not exist. */
@@ -432,6 +425,15 @@ export class KafkaTransport implements Transport {
   async close(): Promise<void> {
     await this.dropProducer();
   }
+}
+
+/**
+ * kafkajs' own DefaultPartitioner for a key: the reference murmur2.ts is tested against (the
+ * partitioner only looks at the partition ids of the metadata).
+ */
+export function kafkajsKeyPartition(key: string, partitionCount: number): number {
+  const partitionMetadata: PartitionMetadata[] = Array.from({ length: partitionCount }, (_, i) => ({ partitionId: i, leader: 1, replicas: [1], isr: [1], offlineReplicas: [], partitionErrorCode: 0 }));
+  return Partitioners.DefaultPartitioner()({ topic: 't', partitionMetadata, message: { key, value: null } });
 }
 
 /** How long a group consumer's stop waits for kafkajs to finish its batch and leave the group. */

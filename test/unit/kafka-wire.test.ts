@@ -12,7 +12,8 @@ import { arrivedByPartition, contiguousArrived } from '../../connectors/kafka/re
 import { backoffDelay, retriesLeft } from '../../core/pipeline/retry';
 import { subjectName } from '../../connectors/kafka/subject';
 import { RegistryClient } from '../../connectors/kafka/registry-client';
-import { classifyKafkaError } from '../../connectors/kafka/kafkajs-adapter';
+import { classifyKafkaError, kafkajsKeyPartition } from '../../connectors/kafka/kafkajs-adapter';
+import { keyPartition } from '../../connectors/kafka/murmur2';
 import { isFsfaultError } from '../../core/errors';
 import { rabinFingerprint } from '../../core/edges/avro';
 import { startRegistry } from '../kafka/registry-server';
@@ -59,6 +60,17 @@ describe('kafka wire formats', () => {
     assert.equal(messageKey({ host: 'h1', fs: { ...e.fs, uuid: null, fsid: 'ab' } }), 'h1/ext4test/fsid:ab');
     assert.equal(messageKey({ host: 'h1', fs: { ...e.fs, uuid: null, fsid: null } }), 'h1/ext4test/dev:7:0');
     assert.equal(messageKey({ host: 'h1', fs: { type: '*', device: null, majorMinor: null, fsid: null, uuid: null, mountPoint: null, mountUid: null } }), 'h1/*/-');
+  });
+});
+
+describe('kafka key partitioning', () => {
+  it("murmur2.ts picks kafkajs' (and the Java client's) partition for every key", () => {
+    let seed = 42;
+    const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789/-_:.*é€𝄞';
+    const keys = ['', 'a', 'ab', 'abc', 'abcd', 'host-00042/ext4/uuid:host-00042-1', '3/host-1/device:loop0'];
+    for (let i = 0; i < 5000; i++) keys.push(Array.from({ length: Math.floor(rnd() * 70) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join(''));
+    for (const key of keys) for (const n of [1, 3, 12, 50, 97]) assert.equal(keyPartition(key, n), kafkajsKeyPartition(key, n), `key ${JSON.stringify(key)} over ${n}`);
   });
 });
 

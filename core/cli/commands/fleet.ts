@@ -12,6 +12,7 @@ import type { FleetAgent, FleetFilesystem } from '../../../fleet/merge';
 import type { Config } from '../../config/schema';
 import { watchConfig } from './watch';
 import { warnTo, type CliIo } from '../io';
+import { useV8HeapDefaults } from '../../heap-policy';
 
 interface FleetOptions {
   config?: string;
@@ -78,6 +79,7 @@ export function register(program: Command, io: CliIo): void {
     .action(async (opts: FleetOptions) => {
       const config = fleetConfig(opts, io);
       const warn = warnTo(io);
+      useV8HeapDefaults(); // a server folding 10^4+ events/s, not a host agent (core/heap-policy.ts)
       const server = await startFleetServe(config, schemaOf(config), warn);
       io.err.write(`fsfault: fleet serving on ${server.url} (group ${config.fleet.group}, events topic ${config.kafka!.topic})\n`);
       const keepAlive = setInterval(() => undefined, 1 << 30);
