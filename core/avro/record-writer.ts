@@ -2,8 +2,8 @@
  * A writer generated from an Avro schema at start-up: one straight-line JS function per record type
  * that writes Avro's binary encoding (zig-zag varint int/long, length-prefixed UTF-8 strings and
  * bytes, union branch index then value, arrays and maps as one counted block ended by 0, enums as
- * their index, float/double little-endian) into one reused, growing scratch buffer; the caller gets
- * a copy of exactly the bytes written.
+ * their index, float/double little-endian) straight into a slab the body is cut from (see SLAB);
+ * small scalar records that repeat (the filesystem identity) are copied from a memo (see memo()).
  *
  * Why our own and not avsc's `toBuffer` (avsc stays the decoder, the schema parser and the
  * reference): every event is encoded once on the hot path (queue charge = store row = Kafka value =
