@@ -2,8 +2,8 @@
  * A writer generated from an Avro schema at start-up: one straight-line JS function per record type
  * that writes Avro's binary encoding (zig-zag varint int/long, length-prefixed UTF-8 strings and
  * bytes, union branch index then value, arrays and maps as one counted block ended by 0, enums as
- * their index, float/double little-endian) into one reused, growing scratch buffer; the caller gets
- * a copy of exactly the bytes written.
+ * their index, float/double little-endian) straight into a slab the body is cut from (see SLAB);
+ * small scalar records that repeat (the filesystem identity) are copied from a memo (see memo()).
  *
  * Why our own and not avsc's `toBuffer` (avsc stays the decoder, the schema parser and the
  * reference): every event is encoded once on the hot path (queue charge = store row = Kafka value =
@@ -150,6 +150,21 @@ function wdouble(buf: Buffer, x: number, p: number): number {
   return p + 8;
 }
 
+const MEMO_ENTRIES = 16;
+const MEMO_MAX_FIELDS = 8;
+const SCALARS = new Set(['null', 'boolean', 'int', 'long', 'string', 'enum']);
+
+/** A record worth memoising: a few fields, each a scalar or a union of scalars (no float: 0 and -0 differ). */
+function memoizable(r: RecordPlan): boolean {
+  const scalar = (t: WritePlan): boolean => SCALARS.has(t.t) || (t.t === 'union' && !t.wrapped && t.branches.every((b) => SCALARS.has(b.type.t)));
+  return r.fields.length > 0 && r.fields.length <= MEMO_MAX_FIELDS && r.fields.every((f) => scalar(f.type));
+}
+
+/** A copy of buf[from, to) that outlives later writes (a memo entry's bytes). */
+function snap(buf: Buffer, from: number, to: number): Uint8Array {
+  return Uint8Array.prototype.slice.call(buf, from, to);
+}
+
 /** Statements writing a constant varint (a union or enum index) at p. */
 function constLong(n: number): string {
   const tmp = Buffer.alloc(10);
@@ -162,6 +177,8 @@ class Generator {
   private readonly bodies: string[] = [];
   /** Values the generated code closes over: default bytes. */
   readonly consts: unknown[] = [];
+  /** Declarations of the generated module's own state (the record memos). */
+  private readonly state: string[] = [];
   private seq = 0;
 
   recordFn(r: RecordPlan): string {
@@ -169,16 +186,40 @@ class Generator {
     if (fn) return fn;
     fn = `r${this.records.size}`;
     this.records.set(r, fn);
-    const lines: string[] = [];
+    const reads: string[] = [];
+    const writes: string[] = [];
     r.fields.forEach((f, i) => {
       const x = `f${i}`;
-      lines.push(`const ${x} = v[${JSON.stringify(f.name)}];`);
+      reads.push(`const ${x} = v[${JSON.stringify(f.name)}];`);
       const write = this.value(f.type, x);
-      if (f.defaultBytes === null) lines.push(write);
-      else lines.push(`if (${x} === undefined) { ${this.rawConst(f.defaultBytes)} } else { ${write} }`);
+      if (f.defaultBytes === null) writes.push(write);
+      else writes.push(`if (${x} === undefined) { ${this.rawConst(f.defaultBytes)} } else { ${write} }`);
     });
-    this.bodies.push(`// ${r.name.replace(/[^\w.]/g, '_')}\nfunction ${fn}(buf, v, p) {\n  ${lines.join('\n  ')}\n  return p;\n}`);
+    const memo = memoizable(r) ? this.memo(r) : null;
+    const body = memo ? [...reads, memo.lookup, 'const q = p;', ...writes, memo.keep] : [...reads, ...writes];
+    this.bodies.push(`// ${r.name.replace(/[^\w.]/g, '_')}\nfunction ${fn}(buf, v, p) {\n  ${body.join('\n  ')}\n  return p;\n}`);
     return fn;
+  }
+
+  /**
+   * A small record of scalar fields (the filesystem identity) repeats from one event to the next
+   * with the same values, though in a fresh object each time. Its last MEMO_ENTRIES distinct
+   * encodings are kept with the field values that made them; a record whose every field is ===
+   * to an entry's is written by copying that entry's bytes. === on strings, integers, booleans,
+   * null and undefined implies the same encoding (0 and -0 both encode as 0; NaN is never equal).
+   * A record whose values keep changing turns the memo off after 64 misses with under a fifth hits.
+   */
+  private memo(r: RecordPlan): { lookup: string; keep: string } {
+    const k = this.seq++;
+    const [ring, next, hits, misses] = [`MR${k}`, `MN${k}`, `MH${k}`, `MM${k}`];
+    this.state.push(`const ${ring} = []; let ${next} = 0, ${hits} = 0, ${misses} = 0;`);
+    const same = r.fields.map((_, i) => `m.f${i} === f${i}`).join(' && ');
+    const entry = `{ ${r.fields.map((_, i) => `f${i}`).join(', ')}, b: snap(buf, q, p) }`;
+    return {
+      lookup: `if (${misses} >= 0) { for (let j = 0; j < ${ring}.length; j++) { const m = ${ring}[j]; if (${same}) { ${hits}++; return wraw(buf, m.b, p); } } }`,
+      keep: `if (${misses} >= 0 && p <= buf.length) { if (++${misses} > 64 && ${misses} > 4 * ${hits}) ${misses} = -1;
+    else { ${ring}[${next}] = ${entry}; ${next} = (${next} + 1) % ${MEMO_ENTRIES}; } }`,
+    };
   }
 
   private rawConst(b: Buffer): string {
@@ -270,7 +311,7 @@ class Generator {
   }
 
   source(top: string): string {
-    return `'use strict';\n${this.bodies.join('\n')}\nreturn ${top};`;
+    return `'use strict';\n${this.state.join('\n')}\n${this.bodies.join('\n')}\nreturn ${top};`;
   }
 }
 
@@ -292,9 +333,9 @@ const SLAB = 8 * 1024;
 export function compileRecordWriter(plan: WritePlan): RecordWriter {
   const g = new Generator();
   const top = plan.t === 'record' ? g.recordFn(plan) : wrapTop(g, plan);
-  const names = ['Buffer', 'fail', 'wl', 'ws', 'wraw', 'wfloat', 'wdouble', ...g.consts.map((_, i) => `c${i}`)];
+  const names = ['Buffer', 'fail', 'wl', 'ws', 'wraw', 'snap', 'wfloat', 'wdouble', ...g.consts.map((_, i) => `c${i}`)];
   const make = new Function(...names, g.source(top)) as (...a: unknown[]) => (buf: Buffer, v: unknown, p: number) => number;
-  const write = make(Buffer, fail, wl, ws, wraw, wfloat, wdouble, ...g.consts);
+  const write = make(Buffer, fail, wl, ws, wraw, snap, wfloat, wdouble, ...g.consts);
   let slab = Buffer.allocUnsafeSlow(SLAB);
   let off = 0;
   return (value) => {

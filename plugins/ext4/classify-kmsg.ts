@@ -49,16 +49,50 @@ type LineFacts = Pick<Ext4Blob, 'line' | 'inode' | 'block' | 'lblock' | 'group' 
 /**
  * Facts of recent texts. An error flood repeats its lines word for word (the same inode, function
  * and message on every failed access), and parsing one — up to three regexes with named groups,
- * then the errno and subtype keyword rules — is most of what classifying it costs. Bounded: cleared
- * when full, so a flood of all-different lines costs one Map lookup and insert per line more.
+ * then the errno and subtype keyword rules — is most of what classifying it costs. Bounded (cleared
+ * when full) and adaptive: a flood of all-different lines would make the map churn (every entry
+ * promoted to the old generation, then dropped), which costs more than the parsing it saves; so
+ * when fewer than half the lookups of a window of WINDOW claimed lines hit, the map is dropped and
+ * texts are parsed directly for the next PAUSE_WINDOWS windows before it is tried again.
  * Lines no rule claims are not kept (every other filesystem's lines pass through here).
  */
 const FACTS = new Map<string, LineFacts>();
 const FACTS_MAX = 1024;
+const WINDOW = 1024;
+const PAUSE_WINDOWS = 16;
+const memo = { lookups: 0, hits: 0, paused: 0 };
 
+/** Windows count the lines the plugin claims: other filesystems' lines say nothing about repetition. */
 function lineFacts(text: string): LineFacts | null {
+  if (memo.paused > 0) {
+    const direct = parseFacts(text);
+    if (direct !== null && ++memo.lookups === WINDOW) {
+      memo.lookups = 0;
+      memo.paused--;
+    }
+    return direct;
+  }
   let f = FACTS.get(text);
-  if (f !== undefined) return f;
+  if (f !== undefined) memo.hits++;
+  else {
+    const parsed = parseFacts(text);
+    if (parsed === null) return null;
+    if (FACTS.size >= FACTS_MAX) FACTS.clear();
+    FACTS.set(text, parsed);
+    f = parsed;
+  }
+  if (++memo.lookups === WINDOW) {
+    if (memo.hits < WINDOW / 2) {
+      FACTS.clear();
+      memo.paused = PAUSE_WINDOWS;
+    }
+    memo.lookups = 0;
+    memo.hits = 0;
+  }
+  return f;
+}
+
+function parseFacts(text: string): LineFacts | null {
   const p = parseLine(text);
   if (p === null) return null;
   // `EXT4-fs error: N callbacks suppressed` is the kernel ratelimit's notice, not an error, and names
@@ -70,7 +104,7 @@ function lineFacts(text: string): LineFacts | null {
   const type: Ext4MessageType = p.type === 'error' && ABORT_MESSAGES.test(g.message ?? '') ? 'abort' : p.type;
   const fn = g.function ?? null;
   const message = (g.message ?? text.split('\n')[0]!).slice(0, MAX_MESSAGE);
-  f = {
+  return {
     type,
     device: p.device,
     blockLayer: p.blockLayer,
@@ -96,9 +130,6 @@ function lineFacts(text: string): LineFacts | null {
     notAnError: NOT_AN_ERROR.has(type),
     fanotifyReported: FANOTIFY_REPORTED.has(type),
   };
-  if (FACTS.size >= FACTS_MAX) FACTS.clear();
-  FACTS.set(text, f);
-  return f;
 }
 
 export function classifyKmsg(rec: KmsgRecord, ctx: ClassifyContext): EventDraft<Ext4Blob> | null {

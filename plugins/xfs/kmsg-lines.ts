@@ -73,23 +73,21 @@ export type XfsLine =
 const hex = (s: string | undefined) => (s === undefined ? null : parseInt(s, 16));
 
 /**
- * Lines of recent texts. An error flood repeats its lines word for word, and the core offers each
- * kernel-log record to `continuation` (which parses it) and, when that declines, to `classify`
- * (which parses it again). Lines are never mutated by their readers, so one object may be handed
- * out many times. Bounded: cleared when full. Texts that are no XFS line are not kept (every other
- * filesystem's lines come through here).
+ * The last text parsed and its line: the core offers a kernel-log record to `continuation` (which
+ * parses it) and, when that declines, to `classify` (which parses it again). Lines are never
+ * mutated by their readers, so handing the same object out twice is safe. One entry, not a map of
+ * recent texts: a flood of all-different lines would make such a map churn (every entry promoted
+ * to the old generation, then dropped), which cost more than the regexes it saves.
  */
-const LINES = new Map<string, XfsLine>();
-const LINES_MAX = 1024;
+let lastText: string | null = null;
+let lastLine: XfsLine | null = null;
 
 /** Parse one un-escaped kmsg text. null: nothing XFS (or block-layer) would say. */
 export function parseXfsLine(text: string): XfsLine | null {
-  const known = LINES.get(text);
-  if (known !== undefined) return known;
+  if (text === lastText) return lastLine;
   const line = parse(text);
-  if (line === null) return null;
-  if (LINES.size >= LINES_MAX) LINES.clear();
-  LINES.set(text, line);
+  lastText = text;
+  lastLine = line;
   return line;
 }
 
