@@ -17,7 +17,7 @@
  * the topic (read with the admin API). The start-up alone (nothing to fold) is measured too and
  * subtracted for the fold rate proper.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -151,6 +151,18 @@ async function serve(config: string, dir: string, name: string): Promise<Instanc
   return { url: `http://127.0.0.1:${port}`, child };
 }
 
+/**
+ * CPU seconds (user + system) an instance has used so far, from /proc/<pid>/stat (fields 14 and
+ * 15, in clock ticks). Less sensitive to the other load of a shared machine than wall time: the
+ * fold's CPU cost per event is the figure to compare between two runs of this bench.
+ */
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+function cpuSeconds(i: Instance): number {
+  const stat = fs.readFileSync(`/proc/${i.child.pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // the command name may hold spaces
+  return (Number(f[11]) + Number(f[12])) / CLK_TCK; // fields 14 and 15, counted from field 3
+}
+
 async function ready(i: Instance): Promise<void> {
   for (;;) {
     try {
@@ -204,7 +216,7 @@ async function stop(list: Instance[]): Promise<{ seconds: number; codes: (number
  * the end of every partition — an offset is committed only once the state it reflects is written,
  * so that is the moment the last event is folded AND stored.
  */
-async function foldRun(t: KafkaTransport, dir: string, bootstrap: string, count: number): Promise<{ seconds: number; config: string; stateTopic: string; figures: string[]; stop: string }> {
+async function foldRun(t: KafkaTransport, dir: string, bootstrap: string, count: number): Promise<{ seconds: number; cpu: number[]; config: string; stateTopic: string; figures: string[]; stop: string }> {
   const group = `bench-g${count}-${crypto.randomUUID().slice(0, 8)}`;
   const stateTopic = `bench-state-${group}`;
   const config = writeConfig(dir, bootstrap, TOPIC, group, stateTopic);
@@ -214,18 +226,20 @@ async function foldRun(t: KafkaTransport, dir: string, bootstrap: string, count:
   for (let k = 0; k < count; k++) list.push(await serve(config, dir, `${group}-${k}`));
   await allCommitted(t, group, marks);
   const seconds = secs(t0);
+  const cpu = list.map(cpuSeconds);
   const figs = await Promise.all(list.map(figures));
   const stopped = await stop(list);
-  return { seconds, config, stateTopic, figures: figs, stop: `all exited ${stopped.seconds.toFixed(2)} s after SIGTERM, exit codes ${stopped.codes.join(', ')}` };
+  return { seconds, cpu, config, stateTopic, figures: figs, stop: `all exited ${stopped.seconds.toFixed(2)} s after SIGTERM, exit codes ${stopped.codes.join(', ')}` };
 }
 
-async function readyTime(dir: string, config: string, name: string): Promise<number> {
+async function readyTime(dir: string, config: string, name: string): Promise<{ seconds: number; cpu: number }> {
   const t0 = process.hrtime.bigint();
   const i = await serve(config, dir, name);
   await ready(i);
-  const s = secs(t0);
+  const seconds = secs(t0);
+  const cpu = cpuSeconds(i);
   await stop([i]);
-  return s;
+  return { seconds, cpu };
 }
 
 async function main(): Promise<void> {
@@ -248,7 +262,7 @@ async function main(): Promise<void> {
     await t.createTopic(EMPTY_TOPIC, PARTITIONS);
     const emptyCfg = writeConfig(dir, broker.bootstrap, EMPTY_TOPIC, 'bench-empty', 'bench-state-empty');
     await readyTime(dir, emptyCfg, 'startup-warm'); // creates the empty state topic
-    const startup = await readyTime(dir, emptyCfg, 'startup');
+    const { seconds: startup, cpu: startupCpu } = await readyTime(dir, emptyCfg, 'startup');
 
     const one = await foldRun(t, dir, broker.bootstrap, 1);
     const foldRate = EVENTS / (one.seconds - startup);
@@ -256,13 +270,15 @@ async function main(): Promise<void> {
     console.log(`fold, 1 instance: ${EVENTS} events folded and committed ${one.seconds.toFixed(2)} s after process start (${one.figures[0]})`);
     console.log(`  fold rate ${Math.round(foldRate)} events/s (start-up excluded; ${Math.round(EVENTS / one.seconds)} events/s including it); target ≥ 50000 events/s`);
     console.log(`  baseline bare kafkajs read of the same topic: ${Math.round(raw.withoutJoin)} msgs/s join excluded (${Math.round(raw.withJoin)} msgs/s join included); ratio fold / bare read ${(foldRate / raw.withoutJoin).toFixed(2)} (join excluded on both sides)`);
+    const foldCpu = one.cpu[0]! - startupCpu;
+    console.log(`  CPU of the instance: ${one.cpu[0]!.toFixed(2)} s to the last commit, ${startupCpu.toFixed(2)} s of it start-up; fold ${foldCpu.toFixed(2)} s = ${((foldCpu / EVENTS) * 1e6).toFixed(1)} µs/event (${Math.round(EVENTS / foldCpu)} events per CPU second; less noisy than the rate on a shared machine)`);
     console.log(`  stop, 1 instance: ${one.stop}`);
 
     // Restore: the group of the run above again (nothing left to consume) with its state topic
     // (one record per filesystem, plus older versions the cleaner has not compacted yet), against
     // the start-up above (same, with an empty state topic).
     const records = (await t.watermarks(one.stateTopic)).reduce((a, w) => a + Number(w.high - w.low), 0);
-    const restore = await readyTime(dir, one.config, 'restore-full');
+    const { seconds: restore } = await readyTime(dir, one.config, 'restore-full');
     console.log(`restore: ready in ${restore.toFixed(2)} s with ${records} state records (${HOSTS * FS_PER_HOST} filesystems); empty state ${startup.toFixed(2)} s; restore cost ${(restore - startup).toFixed(2)} s`);
 
     const two = await foldRun(t, dir, broker.bootstrap, 2);

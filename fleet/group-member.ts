@@ -124,8 +124,7 @@ export class FleetMember {
     const mine = new Set(this.assigned);
     this.restoring = this.view.caughtUp().then(() => {
       const byPartition = new Map<number, FleetStateRecord[]>();
-      for (const r of this.view.states.values()) {
-        if (!mine.has(r.partition)) continue;
+      for (const r of this.view.states.ofPartitions(mine)) {
         const l = byPartition.get(r.partition);
         if (l) l.push(structuredClone(r));
         else byPartition.set(r.partition, [structuredClone(r)]);
@@ -156,7 +155,7 @@ export class FleetMember {
     if (!fold) {
       // A batch of a partition the last join did not list (a join raced the fetch): restore it alone.
       await this.view.caughtUp();
-      fold = new PartitionFold(b.partition, [...this.view.states.values()].filter((r) => r.partition === b.partition).map((r) => structuredClone(r)));
+      fold = new PartitionFold(b.partition, [...this.view.states.ofPartitions(new Set([b.partition]))].map((r) => structuredClone(r)));
       this.folds.set(b.partition, fold);
     }
     const before = { applied: fold.applied, skipped: fold.skipped };

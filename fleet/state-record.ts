@@ -107,6 +107,11 @@ export function encodeState(r: FleetStateRecord): Buffer {
   return out;
 }
 
+/** Whether a value looks like a state record this code reads (by its first byte; the body is not checked). */
+export function isStateValue(value: Buffer | null): value is Buffer {
+  return !!value && value.length > 0 && (value[0] === STATE_RECORD_VERSION || value[0] === 0x7b);
+}
+
 /** null for a value that is not a fleet-state record of a version this code reads. */
 export function decodeState(value: Buffer | null): FleetStateRecord | null {
   if (!value || value.length === 0) return null;

@@ -8,10 +8,11 @@ import * as crypto from 'node:crypto';
 import type { KafkaTransport, GroupConsumer } from '../connectors/kafka/kafkajs-adapter';
 import { decodeAgent, type AgentRecord } from '../core/schema/agent-schema';
 import type { AvroValues } from './avro-values';
-import { decodeState, type FleetStateRecord } from './state-record';
+import { StateRecords } from './state-records';
 
 export class TopicView {
-  readonly states = new Map<string, FleetStateRecord>();
+  /** Kept as read until needed (state-records.ts says why). */
+  readonly states = new StateRecords();
   readonly agents = new Map<string, AgentRecord>();
   /** Next offset to read, per topic and partition. */
   private readonly next = new Map<string, Map<number, bigint>>();
@@ -45,9 +46,7 @@ export class TopicView {
         for (const m of b.messages) {
           const key = m.key?.toString('utf8') ?? '';
           if (b.topic === this.topics.state) {
-            const r = decodeState(m.value);
-            if (r) this.states.set(key, r);
-            else if (m.value === null) this.states.delete(key);
+            this.states.apply(key, m.value);
           } else if (m.value) {
             try {
               const w = this.values.cachedWriter(m.value) ?? (await this.values.writer(m.value));

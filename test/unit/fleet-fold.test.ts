@@ -14,7 +14,8 @@ import { messageKey } from '../../connectors/kafka/message-key';
 import { KafkaTransport } from '../../connectors/kafka/kafkajs-adapter';
 import { PartitionFold } from '../../fleet/fold';
 import { agentStatus, fleetAgents, fleetFilesystems } from '../../fleet/merge';
-import { decodeState, encodeState, type FleetStateRecord } from '../../fleet/state-record';
+import { decodeState, encodeState, stateKey, type FleetStateRecord } from '../../fleet/state-record';
+import { StateRecords } from '../../fleet/state-records';
 import { randomEvents, rng } from './store-test-events';
 
 const PARTITIONS = 5;
@@ -193,5 +194,40 @@ describe('fleet-state records', () => {
     assert.ok(avroBytes * 2 < jsonBytes, `Avro ${avroBytes} bytes vs JSON ${jsonBytes}`);
     for (const bad of [Buffer.from('{"v":9}'), Buffer.from([9, 1, 2]), Buffer.from([2, 0xff]), Buffer.alloc(0)]) assert.equal(decodeState(bad), null);
     assert.equal(decodeState(null), null);
+  });
+
+  it('are kept undecoded by the view until needed: a query sees the latest record per key, a restore only its partitions, bytes not tied to the fetched buffer', () => {
+    const { msgs } = fleetLog(12, 8, 80);
+    const records = foldFleet(msgs, rng(6), false);
+    const store = new StateRecords();
+    const expected = new Map<string, FleetStateRecord>();
+    for (const r of records) {
+      const key = stateKey(r.partition, r.host, r.health.key);
+      // An older record of the same key first, then the latest: only the latest counts.
+      store.apply(key, encodeState({ ...r, updatedAt: 1 }));
+      // As kafkajs hands them: a view into a larger buffer, reused once the batch is done.
+      const v = encodeState(r);
+      const fetched = Buffer.concat([Buffer.from('xx'), v, Buffer.from('yy')]);
+      store.apply(key, fetched.subarray(2, 2 + v.length));
+      fetched.fill(0);
+      expected.set(key, r);
+    }
+    // Not a state record this code reads: ignored, the previous one stays (as before the lazy store).
+    const [k0, r0] = [...expected][0]!;
+    store.apply(k0, Buffer.from([9, 1, 2]));
+    assert.equal(store.size, expected.size);
+    assert.deepStrictEqual(store.get(k0), r0);
+    const parts = new Set([0, 3]);
+    assert.deepStrictEqual(
+      [...store.ofPartitions(parts)].sort((a, b) => a.host.localeCompare(b.host) || a.health.key.localeCompare(b.health.key) || a.partition - b.partition),
+      [...expected.values()].filter((r) => parts.has(r.partition)).sort((a, b) => a.host.localeCompare(b.host) || a.health.key.localeCompare(b.health.key) || a.partition - b.partition),
+    );
+    assert.deepStrictEqual(new Map([...store.values()].map((r) => [stateKey(r.partition, r.host, r.health.key), r])), expected);
+    // A tombstone removes the key; a corrupt version-2 body is dropped (and counted) when needed.
+    store.apply(k0, null);
+    assert.equal(store.get(k0), undefined);
+    store.apply('0/h/x', Buffer.from([2, 0xff]));
+    assert.equal([...store.values()].length, expected.size - 1);
+    assert.equal(store.undecodable, 1);
   });
 });

@@ -24,6 +24,7 @@ import { FleetMember } from '../../fleet/group-member';
 import { AvroValues } from '../../fleet/avro-values';
 import type { TopicView } from '../../fleet/topic-view';
 import { decodeState } from '../../fleet/state-record';
+import { StateRecords } from '../../fleet/state-records';
 import { randomEvents, rng } from './store-test-events';
 
 const PARTITIONS = 6;
@@ -76,7 +77,7 @@ function harness() {
       };
     },
   } as unknown as KafkaTransport;
-  const view = { states: new Map(), caughtUp: async () => undefined } as unknown as TopicView;
+  const view = { states: new StateRecords(), caughtUp: async () => undefined } as unknown as TopicView;
   const member = new FleetMember(transport, { group: 'g', eventsTopic: 'events', stateTopic: 'state', sessionTimeoutMs: 6000 }, new AvroValues(null, [schema]), codec, view, () => undefined);
   return {
     member,
