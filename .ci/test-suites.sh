@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Every test suite on Node 20 (the machine's node) and the unit and kernel suites on Node 24, in
-# three phases so that independent suites overlap on the 2-core CI machine while kernel suites
+# four phases so that independent suites overlap on the 2-core CI machine while kernel suites
 # (loop mounts, /dev/kmsg, sysctls) never run at the same time as each other:
 #   1. Node 20 kernel suites        ‖ Node 24 install + per-ABI native build, then Node 24 unit suite
 #   2. Node 24 kernel suites and the Kafka client-output test (kafkajs on Node 24: #1751)
-#                                   ‖ Node 20 unit suite, then the native addon under ASan+UBSan
-#                                     (native unit tests, fuzz targets, worker-teardown test)
+#                                   ‖ Node 20 unit suite
 #   3. Node 20 remaining suites (Kafka, install, interop, fleet, fuzz) — these start brokers and
 #      JVMs and load both cores on their own.
+#   4. The addon under AddressSanitizer + UndefinedBehaviorSanitizer (scripts/native-sanitize.sh).
 # A suite's output goes to the log as it runs (background suites to a file printed when they end).
 # Exit status: 1 if any suite failed; the failed suites are named at the end.
 set -uo pipefail
@@ -39,11 +39,6 @@ collect() { # name pid
 }
 
 npm run build || exit 1
-# The Node 20 unit suite, then the sanitizer run (scripts/native-sanitize.sh): one job, both results.
-unit_then_sanitize='FSFAULT_TEST_FILTER=/unit/ node scripts/run-tests.js; unit=$?
-  printf "\n-- sanitizer: native addon under ASan+UBSan\n"
-  bash scripts/native-sanitize.sh dist/test/kernel/native-teardown.test.js; asan=$?
-  [ "$unit" -eq 0 ] && [ "$asan" -eq 0 ]'
 
 phase '1: Node 20 kernel suites ‖ Node 24 install, native build, unit suite'
 background node24-unit bash -c '
@@ -54,20 +49,25 @@ pid=$!
 suite node20-kernel FSFAULT_TEST_FILTER="$kernel" $locked node scripts/run-tests.js
 collect node24-unit "$pid"
 
-phase '2: Node 24 kernel suites + kafka/client-output ‖ Node 20 unit suite, sanitizer run'
+phase '2: Node 24 kernel suites + kafka/client-output ‖ Node 20 unit suite'
 if [ -s "$logs/node24-bin" ]; then
   bin="$(cat "$logs/node24-bin")"
-  background node20-unit-sanitize bash -c "$unit_then_sanitize"
+  background node20-unit FSFAULT_TEST_FILTER=/unit/ node scripts/run-tests.js
   pid=$!
   suite node24-kernel-kafka PATH="$bin:$PATH" FSFAULT_TEST_FILTER="$kernel,kafka/client-output" $locked "$bin/node" scripts/run-tests.js
-  collect node20-unit-sanitize "$pid"
+  collect node20-unit "$pid"
 else
   failed+=(node24-kernel-kafka)   # Node 24 could not be installed or built: its suites cannot run
-  suite node20-unit-sanitize bash -c "$unit_then_sanitize"
+  suite node20-unit FSFAULT_TEST_FILTER=/unit/ node scripts/run-tests.js
 fi
 
 phase '3: Node 20 remaining suites'
 suite node20-rest FSFAULT_TEST_EXCLUDE="/unit/,$kernel" node scripts/run-tests.js
+
+# Alone: it builds the addon again and loads both cores, which starved the paced error flood of a
+# kernel suite running beside it (the slow-disk control then found its flood too weak).
+phase '4: the native addon under ASan+UBSan (native unit tests, fuzz targets, worker teardown)'
+suite sanitizer $locked bash scripts/native-sanitize.sh dist/test/kernel/native-teardown.test.js
 
 printf '\n== tests: %ss in all\n' "$((SECONDS - t0))"
 rm -rf "$logs"
@@ -75,4 +75,4 @@ if [ "${#failed[@]}" -gt 0 ]; then
   echo "failed suites: ${failed[*]}"
   exit 1
 fi
-echo "every suite passed (Node 20: all; Node 24: unit, kernel, kafka/client-output)"
+echo "every suite passed (Node 20: all; Node 24: unit, kernel, kafka/client-output; the sanitizer run)"

@@ -29,7 +29,9 @@ describe('fleet serve heap', () => {
   it('useV8HeapDefaults() lets the young generation grow again after the agent policy', () => {
     const agent = youngMiB(false);
     const server = youngMiB(true);
-    assert.ok(agent <= 2, `young generation ${agent} MiB under the agent policy`);
-    assert.ok(server > 2 * agent, `V8 defaults restored at run time: ${server} MiB vs ${agent} MiB`);
+    // Agent policy: 2 MiB, and on Node 24 once in a while 3.5–4 MiB (V8 13 adds a few pages under
+    // load; CI saw 3.75). Defaults restored: 32 MiB here on Node 20 and 24.
+    assert.ok(agent <= 4, `young generation ${agent} MiB under the agent policy`);
+    assert.ok(server >= 4 * agent, `V8 defaults restored at run time: ${server} MiB vs ${agent} MiB`);
   });
 });

@@ -71,6 +71,6 @@ describe('heap policy (core/heap-policy.ts)', () => {
     // Under the policy: 1–2 MiB on Node 20; 2 MiB on Node 24, and once in a while 3.5–4 MiB (V8 13
     // adds a few pages under load; one CI run saw 4). V8's defaults: 32 MiB (Node 20), 64 MiB (Node 24).
     assert.ok(policy <= 4, `young generation ${policy} MiB under the policy (initial 1 MiB semi-spaces)`);
-    assert.ok(v8 >= 8 * policy, `V8 defaults grow the young generation (${v8} MiB vs ${policy} MiB)`);
+    assert.ok(v8 >= 4 * policy, `V8 defaults grow the young generation (${v8} MiB vs ${policy} MiB)`);
   });
 });
