@@ -4,22 +4,16 @@
  * cursor kmsg.rejected, README "Watching the live kernel"). It never takes the writer's lock, so it
  * works beside a running watch, and a missing store is a warning, not a failure.
  */
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCli } from '../helpers/cli';
 import { storeChecks } from '../../core/cli/commands/doctor';
 import { validateConfig } from '../../core/config/load';
 import { KMSG_REJECTED_CURSOR } from '../../core/pipeline/pipeline-stats';
 import { SqliteStore } from '../../core/store/sqlite-store';
-import { makeEvent, rmTemp, tempStateDir, testCodec } from './store-test-events';
+import { makeEvent, tempStateDirs, testCodec } from './store-test-events';
 
-const dirs: string[] = [];
-after(() => dirs.forEach(rmTemp));
-function dir(): string {
-  const d = tempStateDir();
-  dirs.push(d);
-  return d;
-}
+const dir = tempStateDirs();
 
 describe('doctor reads the store', { timeout: 60_000 }, () => {
   it('shows the rejected kernel-log record count while a writer holds the store', () => {

@@ -5,7 +5,7 @@
  * kernel-log line about a device no longer mounted keeps the identity fsfault knew across a restart;
  * a store whose projection was keyed by device is re-folded on upgrade.
  */
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -19,15 +19,9 @@ import { STORE_VERSION } from '../../core/store/migrations';
 import { SqliteStore } from '../../core/store/sqlite-store';
 import { runCli } from '../helpers/cli';
 import { repoRoot } from '../helpers/paths';
-import { makeEvent, fsOf, rmTemp, tempStateDir, testCodec } from './store-test-events';
+import { makeEvent, fsOf, tempStateDirs, testCodec } from './store-test-events';
 
-const dirs: string[] = [];
-after(() => dirs.forEach(rmTemp));
-const tmp = () => {
-  const d = tempStateDir();
-  dirs.push(d);
-  return d;
-};
+const tmp = tempStateDirs();
 
 const EXT4 = path.join(repoRoot, 'examples', 'ext4-trigger.jsonl');
 const XFS = path.join(repoRoot, 'examples', 'xfs-dirblock.jsonl');

@@ -8,21 +8,15 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { openSqlite } from '../../core/edges/sqlite';
 import { isFsfaultError, type ErrorCode } from '../../core/errors';
 import { STORE_VERSION } from '../../core/store/migrations';
 import { SqliteStore } from '../../core/store/sqlite-store';
 import { storeFile } from '../../core/store/store-layout';
-import { randomEvents, rmTemp, rng, tempStateDir, testCodec } from './store-test-events';
+import { randomEvents, rng, tempStateDirs, testCodec } from './store-test-events';
 
-const dirs: string[] = [];
-after(() => dirs.forEach(rmTemp));
-function dir(): string {
-  const d = tempStateDir();
-  dirs.push(d);
-  return d;
-}
+const dir = tempStateDirs();
 
 const sha = (f: string) => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { openSqlite } from '../../core/edges/sqlite';
 import { isFsfaultError } from '../../core/errors';
 import { EventCodec } from '../../core/schema/codec';
@@ -13,15 +13,9 @@ import { composeSchema } from '../../core/schema/compose';
 import { APPLICATION_ID, STORE_VERSION } from '../../core/store/migrations';
 import { SqliteStore } from '../../core/store/sqlite-store';
 import { storeFile } from '../../core/store/store-layout';
-import { makeEvent, randomEvents, rmTemp, rng, tempStateDir, testCodec } from './store-test-events';
+import { makeEvent, randomEvents, rng, tempStateDirs, testCodec } from './store-test-events';
 
-const dirs: string[] = [];
-after(() => dirs.forEach(rmTemp));
-function dir(): string {
-  const d = tempStateDir();
-  dirs.push(d);
-  return d;
-}
+const dir = tempStateDirs();
 
 describe('SQLite store', () => {
   it('creates <stateDir>/<host>.fsfault.db 0600 in a new 0700 directory, in WAL mode with fsfault ids', () => {

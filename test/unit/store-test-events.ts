@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { after } from 'node:test';
 import { errnoName } from '../../core/model/errno';
 import type { EventKind, FsEvent, FsIdentity } from '../../core/model/event';
 import type { FsPlugin } from '../../core/plugin-api';
@@ -120,4 +121,15 @@ export function tempStateDir(): string {
 
 export function rmTemp(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** A fresh temporary state dir per call; every one made is removed after the calling file's tests. */
+export function tempStateDirs(): () => string {
+  const dirs: string[] = [];
+  after(() => dirs.forEach(rmTemp));
+  return () => {
+    const d = tempStateDir();
+    dirs.push(d);
+    return d;
+  };
 }
