@@ -24,6 +24,7 @@ import { PartitionFold, type EventMeta } from './fold';
 import { encodeState, stateKey, type FleetStateRecord } from './state-record';
 import type { AvroValues } from './avro-values';
 import type { TopicView } from './topic-view';
+import { fulfilsWithin } from '../core/pipeline/retry';
 
 export interface MemberOptions {
   group: string;
@@ -282,9 +283,7 @@ export class FleetMember {
     let gaveUp = false;
     // A batch folding when the stop came may still start one more write: wait until none is new.
     for (let w = this.writing; ; w = this.writing) {
-      let timer: NodeJS.Timeout | undefined;
-      gaveUp = await Promise.race([w.then(() => false, () => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), Math.max(0, deadline - Date.now()))))]);
-      clearTimeout(timer);
+      gaveUp = !(await fulfilsWithin(w.catch(() => undefined), deadline - Date.now()));
       if (gaveUp || w === this.writing) break;
     }
     if (gaveUp) this.warn(`stopping: the fleet-state write in flight did not finish within ${writeMs} ms; its offsets stay uncommitted (the events are folded again by the next owner)`);

@@ -25,6 +25,7 @@ import {
 import { FsfaultError } from '../../core/errors';
 import type { OutMessage, PartitionOffsets, ReadMessage, Transport, TransportOptions } from './transport';
 import { keyPartition } from './murmur2';
+import { fulfilsWithin } from '../../core/pipeline/retry';
 
 export type { OutMessage, ReadMessage, PartitionOffsets, TransportOptions } from './transport';
 
@@ -410,12 +411,7 @@ export class KafkaTransport implements Transport {
         // kafkajs waits for the batch in progress, then leaves the group; bounded, so that a stop
         // never hangs on a rebalance or an unanswered request (the broker then expires the member
         // after its session timeout instead: its partitions move a little later, nothing is lost).
-        let timer: NodeJS.Timeout | undefined;
-        const left = await Promise.race([
-          consumer.disconnect().then(() => true, () => true),
-          new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs))),
-        ]);
-        clearTimeout(timer);
+        const left = await fulfilsWithin(consumer.disconnect().catch(() => undefined), timeoutMs);
         if (!left) opts.onStopTimeout?.(timeoutMs);
         return left;
       },

@@ -22,6 +22,19 @@ export function retriesLeft(attempt: number, p: Pick<RetryPolicy, 'maxRetries'>)
   return p.maxRetries < 0 || attempt < p.maxRetries;
 }
 
+/**
+ * Whether `p` fulfils within `ms`: true when it does, false when the time runs out first (the
+ * timer is cleared either way); a rejection of `p` within the time rejects. For bounded stops.
+ */
+export async function fulfilsWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), Math.max(0, ms))))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Sleep that an AbortSignal cuts short (a shutdown must not wait out a 30 s backoff). */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

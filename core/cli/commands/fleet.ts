@@ -13,6 +13,7 @@ import type { Config } from '../../config/schema';
 import { watchConfig } from './watch';
 import { warnTo, type CliIo } from '../io';
 import { useV8HeapDefaults } from '../../heap-policy';
+import { fulfilsWithin } from '../../pipeline/retry';
 
 interface FleetOptions {
   config?: string;
@@ -94,9 +95,7 @@ export function register(program: Command, io: CliIo): void {
       } finally {
         clearInterval(keepAlive);
         // Bounded as a whole (its parts have their own deadlines): a stop never hangs.
-        let timer: NodeJS.Timeout | undefined;
-        const stopped = await Promise.race([server.stop().then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), FLEET_STOP_MS)))]);
-        clearTimeout(timer);
+        const stopped = await fulfilsWithin(server.stop(), FLEET_STOP_MS);
         if (!stopped) warn(`stopping took longer than ${FLEET_STOP_MS} ms; exiting anyway (uncommitted events are folded again by the next owner)`);
         // kafkajs can leave a broker socket open after its consumer restarted itself (seen after
         // "the coordinator is loading" at start-up): the process would then never end. Everything
