@@ -160,13 +160,17 @@ async function serve(config: string, dir: string, name: string): Promise<Instanc
  * fold's CPU cost per event is the figure to compare between two runs of this bench.
  */
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-function cpuOfPid(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+function cpuOfPid(pid: number, tid?: number): number {
+  const stat = fs.readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // the command name may hold spaces
   return (Number(f[11]) + Number(f[12])) / CLK_TCK; // fields 14 and 15, counted from field 3
 }
 function cpuSeconds(i: Instance): number {
   return cpuOfPid(i.child.pid!);
+}
+/** CPU of the instance's main thread (thread id = pid): the fold's JavaScript runs there, one core at most. */
+function mainThreadCpu(i: Instance): number {
+  return cpuOfPid(i.child.pid!, i.child.pid!);
 }
 
 /**
@@ -251,7 +255,7 @@ async function stop(list: Instance[]): Promise<{ seconds: number; codes: (number
  * the end of every partition — an offset is committed only once the state it reflects is written,
  * so that is the moment the last event is folded AND stored.
  */
-async function foldRun(t: KafkaTransport, dir: string, bootstrap: string, count: number, jvm: number): Promise<{ seconds: number; cpu: number[]; brokerCpu: number; config: string; stateTopic: string; figures: string[]; stop: string }> {
+async function foldRun(t: KafkaTransport, dir: string, bootstrap: string, count: number, jvm: number): Promise<{ seconds: number; cpu: number[]; mainCpu: number[]; brokerCpu: number; config: string; stateTopic: string; figures: string[]; stop: string }> {
   const group = `bench-g${count}-${crypto.randomUUID().slice(0, 8)}`;
   const stateTopic = `bench-state-${group}`;
   const config = writeConfig(dir, bootstrap, TOPIC, group, stateTopic);
@@ -263,20 +267,22 @@ async function foldRun(t: KafkaTransport, dir: string, bootstrap: string, count:
   await allCommitted(t, group, marks);
   const seconds = secs(t0);
   const cpu = list.map(cpuSeconds);
+  const mainCpu = list.map(mainThreadCpu);
   const brokerCpu = cpuOfPid(jvm) - b0;
   const figs = await Promise.all(list.map(figures));
   const stopped = await stop(list);
-  return { seconds, cpu, brokerCpu, config, stateTopic, figures: figs, stop: `all exited ${stopped.seconds.toFixed(2)} s after SIGTERM, exit codes ${stopped.codes.join(', ')}` };
+  return { seconds, cpu, mainCpu, brokerCpu, config, stateTopic, figures: figs, stop: `all exited ${stopped.seconds.toFixed(2)} s after SIGTERM, exit codes ${stopped.codes.join(', ')}` };
 }
 
-async function readyTime(dir: string, config: string, name: string): Promise<{ seconds: number; cpu: number }> {
+async function readyTime(dir: string, config: string, name: string): Promise<{ seconds: number; cpu: number; main: number }> {
   const t0 = process.hrtime.bigint();
   const i = await serve(config, dir, name);
   await ready(i);
   const seconds = secs(t0);
   const cpu = cpuSeconds(i);
+  const main = mainThreadCpu(i);
   await stop([i]);
-  return { seconds, cpu };
+  return { seconds, cpu, main };
 }
 
 async function main(): Promise<void> {
@@ -303,7 +309,7 @@ async function main(): Promise<void> {
     const emptyCfg = writeConfig(dir, broker.bootstrap, EMPTY_TOPIC, 'bench-empty', 'bench-state-empty');
     await readyTime(dir, emptyCfg, 'startup-warm'); // creates the empty state topic
     b0 = cpuOfPid(jvm);
-    const { seconds: startup, cpu: startupCpu } = await readyTime(dir, emptyCfg, 'startup');
+    const { seconds: startup, cpu: startupCpu, main: startupMain } = await readyTime(dir, emptyCfg, 'startup');
     const startupBrokerCpu = cpuOfPid(jvm) - b0;
 
     const one = await foldRun(t, dir, broker.bootstrap, 1, jvm);
@@ -316,6 +322,8 @@ async function main(): Promise<void> {
     const foldCpu = one.cpu[0]! - startupCpu;
     console.log(`  CPU of the instance: ${one.cpu[0]!.toFixed(2)} s to the last commit, ${startupCpu.toFixed(2)} s of it start-up; fold ${foldCpu.toFixed(2)} s = ${((foldCpu / EVENTS) * 1e6).toFixed(1)} µs/event (${Math.round(EVENTS / foldCpu)} events per CPU second; less noisy than the rate on a shared machine)`);
     const us = (cpu: number) => ((cpu / EVENTS) * 1e6).toFixed(1);
+    const mainCpu = one.mainCpu[0]! - startupMain;
+    console.log(`  of which its main thread (the fold's JavaScript; the rest: GC helpers, zlib/LZ4, the state-writer thread): ${mainCpu.toFixed(2)} s = ${us(mainCpu)} µs/event = at most ${Math.round(EVENTS / mainCpu)} events/s with that thread 100 % busy`);
     console.log(`  CPU of the broker (JVM, /proc): fold ${foldBrokerCpu.toFixed(2)} s = ${us(foldBrokerCpu)} µs/event (its start-up share, ${startupBrokerCpu.toFixed(2)} s, excluded); bare read ${rawBrokerCpu.toFixed(2)} s = ${us(rawBrokerCpu)} µs/msg`);
     console.log(`  instance + broker: ${us(foldCpu + foldBrokerCpu)} µs/event = at most ${Math.round(2 / ((foldCpu + foldBrokerCpu) / EVENTS))} events/s on 2 fully used cores`);
     console.log(`  stop, 1 instance: ${one.stop}`);

@@ -11,10 +11,12 @@
  *
  * Throughput: kafkajs hands over one batch per partition, and the partitions of a fetch are folded
  * concurrently. Steps 3 and 4 are shared: every batch folded while the previous write was in flight
- * joins ONE produce of all changed records and ONE commit of all their partitions' offsets, and a
- * batch's handler returns only once that write and commit are done (so kafkajs never runs ahead of
- * what is stored). One round trip pair per fetch instead of per partition batch: the fold runs at
- * decode speed (bench/fleet) while the ordering guarantee is unchanged.
+ * joins ONE produce of all changed records and ONE commit of all their partitions' offsets. The
+ * produce runs in a thread of its own (state-writer.ts), and the writes are pipelined: a batch's
+ * handler returns once the write BEFORE the one carrying it is done, so the next fetch is decoded
+ * and folded here while this one is written there. At most one fetch is folded and not yet written;
+ * an offset is still committed only after the state it reflects is written, and a write taken
+ * before a rejoin commits nothing (the partitions may have moved; they are restored and replayed).
  */
 import type { KafkaTransport, ConsumedBatch, GroupConsumer } from '../connectors/kafka/kafkajs-adapter';
 import { parseHeaders } from '../connectors/kafka/headers';
@@ -24,7 +26,11 @@ import { PartitionFold, type EventMeta } from './fold';
 import { encodeState, stateKey, type FleetStateRecord } from './state-record';
 import type { AvroValues } from './avro-values';
 import type { TopicView } from './topic-view';
+import type { StateSink } from './state-writer';
 import { fulfilsWithin } from '../core/pipeline/retry';
+
+/** How long after a failed state write (with nothing newer to carry it) it is tried again. */
+export const WRITE_RETRY_MS = 1000;
 
 export interface MemberOptions {
   group: string;
@@ -66,9 +72,14 @@ export class FleetMember {
   private skipped = 0;
   /** Per partition: the offset after the last folded batch, not yet committed. */
   private readonly pending = new Map<number, bigint>();
-  /** The write in flight (or the last one), and the one batches folded meanwhile wait for. */
+  /** The write in flight (or the last one). */
   private writing: Promise<void> = Promise.resolve();
-  private nextWrite: Promise<void> | null = null;
+  /** The write batches folded now join (it starts when `writing` settles), and the one before it. */
+  private nextWrite: { carrying: Promise<void>; before: Promise<void> } | null = null;
+  /** Bumped on every (re)join: a write taken before it commits nothing (see writeAndCommit). */
+  private epoch = 0;
+  /** A failed write's records and offsets are written again by the next write, or after this. */
+  private retryTimer: NodeJS.Timeout | null = null;
   /** Shared writes done (produce + commit), for the stats. */
   private flushes = 0;
   private stopping = false;
@@ -84,6 +95,8 @@ export class FleetMember {
     private readonly codec: EventCodec,
     private readonly view: TopicView,
     private readonly warn: (m: string) => void,
+    /** Where state writes go: `fleet serve` passes its writer thread (state-writer.ts). */
+    private readonly sink: StateSink = transport,
   ) {
     this.failed = new Promise<never>((_, reject) => (this.fail = reject));
     this.failed.catch(() => undefined); // observed by whoever awaits it; never an unhandled rejection
@@ -120,6 +133,7 @@ export class FleetMember {
 
   private onJoin(partitions: number[]): void {
     this.joined = true;
+    this.epoch++;
     this.assigned = [...partitions].sort((a, b) => a - b);
     this.folds.clear(); // restored afresh: another member may have folded these since we last had them
     this.pending.clear(); // kafkajs resumes every partition from its committed offset
@@ -141,7 +155,7 @@ export class FleetMember {
   private async onBatch(b: ConsumedBatch, heartbeat: () => Promise<void> = async () => undefined): Promise<void> {
     // Stopping: fold nothing more (nothing of it would be committed); kafkajs is being stopped.
     if (this.stopping) return;
-    // Every batch of a fetch waits for the shared write: keep the membership alive meanwhile
+    // A batch may wait for the previous write: keep the membership alive meanwhile
     // (kafkajs heartbeats only between batches; it throttles these calls to its interval).
     const beat = () => void heartbeat().catch(() => undefined);
     const timer = setInterval(beat, 1000);
@@ -196,32 +210,62 @@ export class FleetMember {
       this.pending.set(b.partition, next);
       this.lag.set(b.partition, b.highWatermark > next ? b.highWatermark - next : 0n);
     }
-    // Returns once this batch's records are written and its offset committed (or throws: kafkajs
-    // then fetches the batch again, and the fold skips what it already holds).
-    await this.flush();
+    // Pipelined: returns once the write BEFORE the one carrying this batch is done, so that
+    // kafkajs fetches, and this thread folds, the next fetch while this one is written (the write
+    // itself runs in the state-writer thread). At most one fetch is folded and not yet written;
+    // offsets are still committed only after the state they reflect (writeAndCommit). Throws when
+    // that previous write failed (kafkajs then fetches this batch again, the fold skips what it
+    // holds; the failed write's records and offsets go with the next write).
+    await this.flush().before;
   }
 
   /**
-   * The write that will carry everything folded so far. Batches folded while a write is in flight
-   * share the next one; it starts when the previous one settles (one produce + one commit at a
-   * time, in order, so a commit never overtakes the state it reflects).
+   * The write that will carry everything folded so far, and the write before it. Batches folded
+   * while a write is in flight share the next one; it starts when the previous one settles (one
+   * produce + one commit at a time, in order, so a commit never overtakes the state it reflects).
    */
-  private flush(): Promise<void> {
+  private flush(): { carrying: Promise<void>; before: Promise<void> } {
     if (this.nextWrite) return this.nextWrite;
-    const w = this.writing
+    const before = this.writing;
+    const carrying = before
       .catch(() => undefined)
       .then(async () => {
         // Let the other partitions of the same fetch finish folding and join this write.
         await new Promise<void>((r) => setImmediate(r));
-        this.nextWrite = null; // from here on, batches wait for the write after this one
+        this.nextWrite = null; // from here on, batches join the write after this one
         await this.writeAndCommit();
       });
-    this.nextWrite = w;
-    this.writing = w;
-    return w;
+    carrying.catch(() => undefined); // a failure is warned and retried by writeAndCommit; the next batches see it
+    this.nextWrite = { carrying, before };
+    this.writing = carrying;
+    return this.nextWrite;
+  }
+
+  /** Resolves once no state write is in flight or due (tests; stop() waits the same way, bounded). */
+  async written(): Promise<void> {
+    for (let w = this.writing; ; w = this.writing) {
+      await w.catch(() => undefined);
+      if (w === this.writing && !this.retryTimer) return;
+      if (w === this.writing) await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** After a failed write: its offsets are committed by the next one (a newer offset supersedes). */
+  private giveBack(offsets: ReadonlyMap<number, bigint>): void {
+    for (const [p, off] of offsets) {
+      const now = this.pending.get(p);
+      if (now === undefined || now < off) this.pending.set(p, off);
+    }
+    // The last fetch of a quiet topic has no next batch to start a write: retry on a timer.
+    if (this.retryTimer || this.stopping) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.stopping) void this.flush();
+    }, WRITE_RETRY_MS);
   }
 
   private async writeAndCommit(): Promise<void> {
+    const epoch = this.epoch;
     // Taken and encoded synchronously: records folded after this point belong to the next write.
     const taken: [PartitionFold, FleetStateRecord[]][] = [];
     const messages = [];
@@ -238,16 +282,30 @@ export class FleetMember {
     this.pending.clear();
     if (messages.length) {
       try {
-        await this.transport.send(this.opts.stateTopic, messages, this.opts.stateCompression);
+        await this.sink.send(this.opts.stateTopic, messages, this.opts.stateCompression);
         this.stateWrites += messages.length;
       } catch (e) {
-        for (const [fold, dirty] of taken) fold.markDirty(dirty); // the next write tries them again
-        throw e; // every batch waiting on this write fails: kafkajs fetches them again, nothing committed
+        // Nothing committed. The next write (or the retry) writes these records and commits these
+        // offsets; the batches waiting on this write fail (kafkajs fetches them again, skipped).
+        if (epoch === this.epoch) {
+          for (const [fold, dirty] of taken) fold.markDirty(dirty);
+          this.giveBack(offsets);
+        }
+        this.warn(`fleet-state write failed, written again with the next write: ${(e as Error).message}`);
+        throw e;
       }
     }
-    if (offsets.size) {
+    // Rejoined since these were taken: the folds were rebuilt from the fleet-state topic and
+    // kafkajs resumes from the committed offsets; these may be another member's partitions now.
+    if (offsets.size && epoch === this.epoch) {
       if (!this.consumer) throw new Error('the fleet consumer stopped before the commit'); // state written, replayed and skipped later
-      await this.consumer.commit(this.opts.eventsTopic, offsets);
+      try {
+        await this.consumer.commit(this.opts.eventsTopic, offsets);
+      } catch (e) {
+        if (epoch === this.epoch) this.giveBack(offsets);
+        this.warn(`committing fleet offsets failed, committed with the next write: ${(e as Error).message}`);
+        throw e;
+      }
     }
     this.flushes++;
   }
@@ -281,6 +339,8 @@ export class FleetMember {
    */
   async stop(writeMs = 5000): Promise<void> {
     this.stopping = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     const deadline = Date.now() + writeMs;
     let gaveUp = false;
     // A batch folding when the stop came may still start one more write: wait until none is new.

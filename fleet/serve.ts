@@ -16,6 +16,7 @@ import { FleetMember } from './group-member';
 import { fleetAgents, fleetFilesystems } from './merge';
 import { startFleetHttp } from './http';
 import { ensureCompactedTopic, retrying } from './topics';
+import { WorkerStateWriter, type WriterTransportOptions } from './state-writer';
 
 export interface FleetServer {
   url: string;
@@ -27,8 +28,12 @@ export interface FleetServer {
   stop(): Promise<void>;
 }
 
+function transportOptions(k: KafkaConfig, suffix: string): WriterTransportOptions {
+  return { brokers: k.brokers, clientId: `${k.clientId}-${suffix}`, compression: k.compression, tls: k.tls, sasl: k.sasl };
+}
+
 export function fleetTransport(k: KafkaConfig, warn: ((m: string) => void) | undefined, suffix: string): KafkaTransport {
-  return new KafkaTransport({ brokers: k.brokers, clientId: `${k.clientId}-${suffix}`, compression: k.compression, tls: k.tls, sasl: k.sasl, warn });
+  return new KafkaTransport({ ...transportOptions(k, suffix), warn });
 }
 
 function needKafka(config: Config): KafkaConfig {
@@ -58,7 +63,9 @@ export async function startFleetServe(config: Config, schema: ComposedSchema, wa
   const transport = fleetTransport(k, warn, 'fleet');
   const vals = values(k, schema);
   const view = new TopicView(transport, { state: f.stateTopic, agents: k.agents.topic }, vals, warn);
-  const member = new FleetMember(transport, { group: f.group, eventsTopic: k.topic, stateTopic: f.stateTopic, sessionTimeoutMs: f.sessionTimeoutMs, stateCompression: f.stateCompression }, vals, new EventCodec(schema), view, warn);
+  // State writes are produced from a thread of their own (state-writer.ts says why).
+  const writer = new WorkerStateWriter(transportOptions(k, 'fleet-state'), warn);
+  const member = new FleetMember(transport, { group: f.group, eventsTopic: k.topic, stateTopic: f.stateTopic, sessionTimeoutMs: f.sessionTimeoutMs, stateCompression: f.stateCompression }, vals, new EventCodec(schema), view, warn, writer);
   let viewReady = false;
   await unavailable('preparing the fleet topics', () => retrying('the fleet topics', 60_000, async () => {
     let events = await transport.partitionCount(k.topic);
@@ -80,7 +87,7 @@ export async function startFleetServe(config: Config, schema: ComposedSchema, wa
   const failedStart = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failedStart) {
     await Promise.allSettled([member.stop(), view.stop()]);
-    await transport.close();
+    await Promise.all([transport.close(), writer.close()]);
     throw failedStart.reason;
   }
   const ready = () => viewReady && member.ready;
@@ -112,6 +119,7 @@ export async function startFleetServe(config: Config, schema: ComposedSchema, wa
   } catch (e) {
     await member.stop();
     await view.stop();
+    await writer.close();
     throw e;
   }
   return {
@@ -125,7 +133,7 @@ export async function startFleetServe(config: Config, schema: ComposedSchema, wa
       // leaving a group while the broker rebalances. The member first finishes the state write
       // and commit in flight, so a commit still only follows the state it reflects.
       await Promise.all([http.close(), member.stop(), view.stop()]);
-      await transport.close();
+      await Promise.all([transport.close(), writer.close()]);
     },
   };
 }

@@ -89,6 +89,7 @@ function harness() {
     commits,
     opts: () => opts,
     hold: () => (gate = deferred()),
+    sendsStarted: () => Number(log.find((l) => l.startsWith('send '))?.slice(5)),
     failNext: (e: Error) => (failNext = e),
   };
 }
@@ -124,11 +125,11 @@ describe('fleet group member', () => {
     assert.equal(h.opts().concurrency, PARTITIONS, 'every partition of a fetch is handed over at once');
     h.opts().onJoin!({ events: Array.from({ length: PARTITIONS }, (_, p) => p) });
     const gate = h.hold();
-    const all = Promise.all(batches().map((b) => h.opts().onBatch(b, heartbeat)));
+    await Promise.all(batches().map((b) => h.opts().onBatch(b, heartbeat)));
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(h.commits.length, 0, 'nothing committed while the state write is not acknowledged');
     gate.resolve();
-    await all;
+    await h.member.written();
     assert.equal(h.sends.length, 1, `one state write for the whole fetch (log: ${h.log.join(' | ')})`);
     assert.deepEqual(h.log.slice(-2), ['acked', `commit ${Array.from({ length: PARTITIONS }, (_, p) => p).join(',')}`]);
     assert.deepEqual([...h.commits[0]!].sort(([a], [b]) => a - b), Array.from({ length: PARTITIONS }, (_, p) => [p, 20n]));
@@ -140,19 +141,68 @@ describe('fleet group member', () => {
     assert.deepEqual(h.compressions, ['lz4'], 'the state write carries fleet.stateCompression, not kafka.compression');
   });
 
-  it('a failed state write commits nothing, fails every waiting batch, and the redelivered batches write the same records', async () => {
+  it('pipelined: the next fetch folds while the previous write is in flight, and its batches return only once that write is done', async () => {
+    const h = harness();
+    await h.member.start();
+    h.opts().onJoin!({ events: Array.from({ length: PARTITIONS }, (_, p) => p) });
+    const gate = h.hold();
+    const [first, second] = [batches(), batches()];
+    const second0 = second.map((b) => ({ ...b, messages: b.messages.slice(10) }));
+    const first0 = first.map((b) => ({ ...b, messages: b.messages.slice(0, 10) }));
+    // Fetch 1 returns as soon as it is folded (nothing before its write): kafkajs fetches on.
+    await Promise.all(first0.map((b) => h.opts().onBatch(b, heartbeat)));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(h.log, [`send ${h.sendsStarted()}`], 'write 1 in flight');
+    // Fetch 2 folds while write 1 is in flight, then waits for write 1 (not for its own write).
+    let secondDone = false;
+    const secondAll = Promise.all(second0.map((b) => h.opts().onBatch(b, heartbeat))).then(() => (secondDone = true));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(h.member.stats().applied, PARTITIONS * 20, 'fetch 2 folded while write 1 is in flight');
+    assert.equal(secondDone, false, 'fetch 2 waits for write 1');
+    assert.equal(h.commits.length, 0, 'nothing committed before write 1 is acknowledged');
+    gate.resolve();
+    await secondAll;
+    await h.member.written();
+    assert.equal(h.sends.length, 2, `write 1 then write 2 (log: ${h.log.join(' | ')})`);
+    assert.deepEqual([...h.commits[0]!].sort(([a], [b]) => a - b), Array.from({ length: PARTITIONS }, (_, p) => [p, 10n]), 'write 1 commits fetch 1 only');
+    assert.deepEqual([...h.commits[1]!].sort(([a], [b]) => a - b), Array.from({ length: PARTITIONS }, (_, p) => [p, 20n]));
+    assert.equal(h.log.indexOf('commit 0,1,2,3,4,5') > h.log.indexOf('acked'), true, 'commit after the ack');
+  });
+
+  it('a write acknowledged after a rejoin commits nothing (the partitions may be another member\'s now)', async () => {
+    const h = harness();
+    await h.member.start();
+    h.opts().onJoin!({ events: Array.from({ length: PARTITIONS }, (_, p) => p) });
+    const gate = h.hold();
+    await Promise.all(batches().map((b) => h.opts().onBatch(b, heartbeat)));
+    await new Promise((r) => setTimeout(r, 20));
+    h.opts().onJoin!({ events: [0, 1] });
+    gate.resolve();
+    await h.member.written();
+    assert.equal(h.sends.length, 1, 'the state is written');
+    assert.equal(h.commits.length, 0, 'but its offsets are not committed after the rejoin');
+  });
+
+  it('a failed state write commits nothing; its records and offsets go with the next write (or a retry), counted once', async () => {
     const h = harness();
     await h.member.start();
     h.opts().onJoin!({ events: Array.from({ length: PARTITIONS }, (_, p) => p) });
     h.failNext(new Error('Request timed out'));
-    const first = await Promise.allSettled(batches().map((b) => h.opts().onBatch(b, heartbeat)));
-    assert.ok(first.every((s) => s.status === 'rejected'), 'every batch waiting on the write fails');
-    assert.equal(h.commits.length, 0);
-    // kafkajs fetches the batches again: already folded (skipped), their records written now.
     await Promise.all(batches().map((b) => h.opts().onBatch(b, heartbeat)));
+    const failedAt = Date.now();
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(h.sends.length, 0);
+    assert.equal(h.commits.length, 0, 'nothing committed after a failed write');
+    // No batch follows (the end of the topic): the records and offsets are written by a retry.
+    await h.member.written();
     assert.equal(h.sends.length, 1);
-    assert.equal(h.commits.length, 1);
+    assert.ok(Date.now() - failedAt >= 900, 'retried after WRITE_RETRY_MS');
+    // kafkajs fetching the batches again (as it does when a batch waited on a failed write): skipped.
+    await Promise.all(batches().map((b) => h.opts().onBatch(b, heartbeat)));
+    await h.member.written();
+    assert.equal(h.sends.length, 1, 'the redelivered batches change no record: nothing written again');
     assert.equal(h.commits[0]!.size, PARTITIONS);
+    assert.deepEqual(h.commits.at(-1), h.commits[0], 'and their offsets are the ones already committed');
     const s = h.member.stats();
     assert.equal(s.applied, PARTITIONS * 20, 'each event applied once');
     assert.equal(s.skipped, PARTITIONS * 20, 'the redelivered ones skipped');
@@ -166,7 +216,9 @@ describe('fleet group member', () => {
     h.opts().onJoin!({ events: [0] });
     const gate = h.hold();
     let beats = 0;
-    const done = h.opts().onBatch(batches()[0]!, async () => void beats++);
+    await h.opts().onBatch(batches()[0]!, heartbeat);
+    await new Promise((r) => setTimeout(r, 20)); // write 1 in flight (held)
+    const done = h.opts().onBatch(batches()[1]!, async () => void beats++); // waits for write 1
     await new Promise((r) => setTimeout(r, 2300));
     gate.resolve();
     await done;
