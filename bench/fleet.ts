@@ -168,6 +168,20 @@ function cpuOfPid(pid: number, tid?: number): number {
 function cpuSeconds(i: Instance): number {
   return cpuOfPid(i.child.pid!);
 }
+/** CPU seconds per thread name (/proc/<pid>/task/<tid>/comm): where an instance's CPU went. */
+function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = tid === String(pid) ? 'main' : fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      out.set(name, (out.get(name) ?? 0) + cpuOfPid(pid, Number(tid)));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return out;
+}
+
 /** CPU of the instance's main thread (thread id = pid): the fold's JavaScript runs there, one core at most. */
 function mainThreadCpu(i: Instance): number {
   return cpuOfPid(i.child.pid!, i.child.pid!);
@@ -255,7 +269,7 @@ async function stop(list: Instance[]): Promise<{ seconds: number; codes: (number
  * the end of every partition — an offset is committed only once the state it reflects is written,
  * so that is the moment the last event is folded AND stored.
  */
-async function foldRun(t: KafkaTransport, dir: string, bootstrap: string, count: number, jvm: number): Promise<{ seconds: number; cpu: number[]; mainCpu: number[]; brokerCpu: number; config: string; stateTopic: string; figures: string[]; stop: string }> {
+async function foldRun(t: KafkaTransport, dir: string, bootstrap: string, count: number, jvm: number): Promise<{ seconds: number; cpu: number[]; mainCpu: number[]; threads: Map<string, number>[]; brokerCpu: number; config: string; stateTopic: string; figures: string[]; stop: string }> {
   const group = `bench-g${count}-${crypto.randomUUID().slice(0, 8)}`;
   const stateTopic = `bench-state-${group}`;
   const config = writeConfig(dir, bootstrap, TOPIC, group, stateTopic);
@@ -268,10 +282,11 @@ async function foldRun(t: KafkaTransport, dir: string, bootstrap: string, count:
   const seconds = secs(t0);
   const cpu = list.map(cpuSeconds);
   const mainCpu = list.map(mainThreadCpu);
+  const threads = list.map((i) => threadCpu(i.child.pid!));
   const brokerCpu = cpuOfPid(jvm) - b0;
   const figs = await Promise.all(list.map(figures));
   const stopped = await stop(list);
-  return { seconds, cpu, mainCpu, brokerCpu, config, stateTopic, figures: figs, stop: `all exited ${stopped.seconds.toFixed(2)} s after SIGTERM, exit codes ${stopped.codes.join(', ')}` };
+  return { seconds, cpu, mainCpu, threads, brokerCpu, config, stateTopic, figures: figs, stop: `all exited ${stopped.seconds.toFixed(2)} s after SIGTERM, exit codes ${stopped.codes.join(', ')}` };
 }
 
 async function readyTime(dir: string, config: string, name: string): Promise<{ seconds: number; cpu: number; main: number }> {
@@ -323,6 +338,7 @@ async function main(): Promise<void> {
     console.log(`  CPU of the instance: ${one.cpu[0]!.toFixed(2)} s to the last commit, ${startupCpu.toFixed(2)} s of it start-up; fold ${foldCpu.toFixed(2)} s = ${((foldCpu / EVENTS) * 1e6).toFixed(1)} µs/event (${Math.round(EVENTS / foldCpu)} events per CPU second; less noisy than the rate on a shared machine)`);
     const us = (cpu: number) => ((cpu / EVENTS) * 1e6).toFixed(1);
     const mainCpu = one.mainCpu[0]! - startupMain;
+    console.log(`  its threads (CPU s from process start, start-up included): ${[...one.threads[0]!].sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${c.toFixed(2)}`).join(', ')}`);
     console.log(`  of which its main thread (the fold's JavaScript; the rest: GC helpers, zlib/LZ4, the state-writer thread): ${mainCpu.toFixed(2)} s = ${us(mainCpu)} µs/event = at most ${Math.round(EVENTS / mainCpu)} events/s with that thread 100 % busy`);
     console.log(`  CPU of the broker (JVM, /proc): fold ${foldBrokerCpu.toFixed(2)} s = ${us(foldBrokerCpu)} µs/event (its start-up share, ${startupBrokerCpu.toFixed(2)} s, excluded); bare read ${rawBrokerCpu.toFixed(2)} s = ${us(rawBrokerCpu)} µs/msg`);
     console.log(`  instance + broker: ${us(foldCpu + foldBrokerCpu)} µs/event = at most ${Math.round(2 / ((foldCpu + foldBrokerCpu) / EVENTS))} events/s on 2 fully used cores`);

@@ -19,7 +19,7 @@
  * before a rejoin commits nothing (the partitions may have moved; they are restored and replayed).
  */
 import type { KafkaTransport, ConsumedBatch, GroupConsumer } from '../connectors/kafka/kafkajs-adapter';
-import { parseHeaders } from '../connectors/kafka/headers';
+import { parseOrderHeaders } from '../connectors/kafka/headers';
 import type { EventCodec } from '../core/schema/codec';
 import { FsfaultError, isFsfaultError } from '../core/errors';
 import { PartitionFold, type EventMeta } from './fold';
@@ -179,7 +179,7 @@ export class FleetMember {
     for (let i = 0; i < b.messages.length; i++) {
       const m = b.messages[i]!;
       if (i % 2000 === 1999) beat();
-      const h = parseHeaders(m.headers);
+      const h = parseOrderHeaders(m.headers);
       if (!h || !m.value) {
         this.undecodable++;
         continue;
@@ -199,8 +199,7 @@ export class FleetMember {
         continue;
       }
       // Store id + offset (headers the events connector writes) order a host's events.
-      const meta: EventMeta = { host: h.host, storeOffset: h.storeOffset, storeId: h.storeId };
-      fold.apply(event, meta);
+      fold.apply(event, h satisfies EventMeta);
     }
     this.applied += fold.applied - before.applied;
     this.skipped += fold.skipped - before.skipped;

@@ -33,6 +33,9 @@ function transportOptions(k: KafkaConfig, suffix: string): WriterTransportOption
 }
 
 export function fleetTransport(k: KafkaConfig, warn: ((m: string) => void) | undefined, suffix: string): KafkaTransport {
+  // Every reader of the fleet-state topic must decode LZ4 batches (the default fleet.stateCompression
+  // of whichever instance wrote them), whatever this process's own settings are.
+  loadLz4();
   return new KafkaTransport({ ...transportOptions(k, suffix), warn });
 }
 
@@ -59,7 +62,6 @@ async function unavailable<T>(what: string, f: () => Promise<T>): Promise<T> {
 export async function startFleetServe(config: Config, schema: ComposedSchema, warn: (m: string) => void, refreshMs = 5000): Promise<FleetServer> {
   const k = needKafka(config);
   const f = config.fleet;
-  if (f.stateCompression === 'lz4') loadLz4(); // a missing codec is a config error at start, not a failed write
   const transport = fleetTransport(k, warn, 'fleet');
   const vals = values(k, schema);
   const view = new TopicView(transport, { state: f.stateTopic, agents: k.agents.topic }, vals, warn);

@@ -99,12 +99,18 @@ export const STATE_SCHEMA = {
 };
 const stateType = parseAvroSchema(STATE_SCHEMA, { plainRecords: true });
 
+/** Scratch space of encodeState: a record is encoded here and copied out once (grown when needed). */
+let scratch = Buffer.allocUnsafe(4096);
+
 export function encodeState(r: FleetStateRecord): Buffer {
-  const body = stateType.toBuffer(r);
-  const out = Buffer.allocUnsafe(body.length + 1);
-  out[0] = STATE_RECORD_VERSION;
-  body.copy(out, 1);
-  return out;
+  // One allocation per record (the fleet writes ~one per folded event): avsc's toBuffer would copy
+  // the body out of its own scratch, and the version byte would need a second buffer and copy.
+  for (;;) {
+    scratch[0] = STATE_RECORD_VERSION;
+    const end = stateType.encode(r, scratch, 1);
+    if (end > 0) return Buffer.from(scratch.subarray(0, end));
+    scratch = Buffer.allocUnsafe(Math.max(scratch.length * 2, scratch.length - end + 1)); // avsc: −(bytes missing)
+  }
 }
 
 /** Whether a value looks like a state record this code reads (by its first byte; the body is not checked). */

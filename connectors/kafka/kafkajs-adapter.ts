@@ -25,6 +25,7 @@ import {
 import { FsfaultError } from '../../core/errors';
 import type { OutMessage, PartitionOffsets, ReadMessage, Transport, TransportOptions } from './transport';
 import { keyPartition } from './murmur2';
+import type { RawHeaders } from './headers';
 import { fulfilsWithin } from '../../core/pipeline/retry';
 
 export type { OutMessage, ReadMessage, PartitionOffsets, TransportOptions } from './transport';
@@ -394,15 +395,9 @@ export class KafkaTransport implements Transport {
       partitionsConsumedConcurrently: opts.concurrency ?? 1,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
         if (!isRunning() || isStale()) return;
-        const messages: ReadMessage[] = batch.messages.map((m) => ({
-          partition: batch.partition,
-          offset: m.offset,
-          key: m.key,
-          value: m.value,
-          headers: flattenHeaders(m.headers),
-          timestamp: m.timestamp,
-        }));
-        await opts.onBatch({ topic: batch.topic, partition: batch.partition, messages, highWatermark: BigInt(batch.highWatermark) }, heartbeat);
+        // kafkajs' own message objects, not copies: the fleet folds 10^4–10^5 of them a second, and
+        // a copy with flattened headers per message was ~7 % of its main thread (bench/fleet).
+        await opts.onBatch({ topic: batch.topic, partition: batch.partition, messages: batch.messages, highWatermark: BigInt(batch.highWatermark) }, heartbeat);
       },
     });
     return {
@@ -454,10 +449,20 @@ export function slicePerPartition<T extends { partition: number }>(messages: rea
   return slices;
 }
 
+/** A message of a consumed batch as the client decoded it (headers may repeat: see RawHeaders). */
+export interface BatchMessage {
+  /** Kafka offset (decimal string: offsets are int64). */
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: RawHeaders | undefined;
+  timestamp: string;
+}
+
 export interface ConsumedBatch {
   topic: string;
   partition: number;
-  messages: ReadMessage[];
+  messages: BatchMessage[];
   /** Offset of the next message the broker will write in this partition. */
   highWatermark: bigint;
 }

@@ -15,6 +15,11 @@ const lib = (): typeof avsc => (avro ??= require('avsc') as typeof avsc);
 export interface AvroType {
   /** Encode a value; throws with the failing field path named when the value does not match. */
   toBuffer(value: unknown): Buffer;
+  /**
+   * Encode into `buf` from `pos` (no allocation); returns the end position, or a negative number
+   * (minus the bytes missing) when `buf` is too small.
+   */
+  encode(value: unknown, buf: Buffer, pos: number): number;
   fromBuffer(buf: Buffer, resolver?: AvroResolver): unknown;
   isValid(value: unknown, errorHook?: (path: string[], value: unknown) => void): boolean;
   /** Parsing Canonical Form as a JSON string. */
@@ -30,6 +35,7 @@ export type AvroResolver = { readonly __resolver: true };
 
 type AvscType = {
   toBuffer(v: unknown): Buffer;
+  encode(v: unknown, buf: Buffer, pos: number): number;
   fromBuffer(b: Buffer, r?: unknown): unknown;
   isValid(v: unknown, opts?: { errorHook?: (path: string[], any: unknown) => void }): boolean;
   schema(opts?: { exportAttrs?: boolean }): unknown;
@@ -40,6 +46,7 @@ function wrap(t: AvscType): AvroType {
   return {
     raw: t,
     toBuffer: (v) => t.toBuffer(v),
+    encode: (v, buf, pos) => t.encode(v, buf, pos),
     fromBuffer: (b, r) => t.fromBuffer(b, r),
     isValid: (v, hook) => t.isValid(v, hook ? { errorHook: hook } : undefined),
     canonical: () => JSON.stringify(t.schema()),

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { frameConfluent, parseConfluent } from '../../connectors/kafka/confluent-wire';
 import { frameSingleObject, parseSingleObject } from '../../connectors/kafka/single-object';
-import { buildHeaders, parseHeaders } from '../../connectors/kafka/headers';
+import { buildHeaders, parseHeaders, parseOrderHeaders } from '../../connectors/kafka/headers';
 import { messageKey } from '../../connectors/kafka/message-key';
 import { arrivedByPartition, contiguousArrived } from '../../connectors/kafka/resume';
 import { backoffDelay, retriesLeft } from '../../core/pipeline/retry';
@@ -52,6 +52,17 @@ describe('kafka wire formats', () => {
     assert.equal(buildHeaders({ eventId: 'e', storeId: 's', storeOffset: 1, host: 'a', fingerprint: 'f', schemaId: null })['fsfault.schema.id'], undefined);
     // a message written before stores had an identity
     assert.equal(parseHeaders({ 'fsfault.host': 'a', 'fsfault.store.offset': '3' })?.storeId, null);
+  });
+
+  it('the fleet reads only the ordering headers, from the client\'s own header objects (repeated headers: the first value)', () => {
+    const h = buildHeaders({ eventId: 'e1', storeId: 'ab12', storeOffset: 42, host: 'a', fingerprint: '0011223344556677', schemaId: 7 });
+    const raw = Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Buffer.from(v)]));
+    assert.deepEqual(parseOrderHeaders(raw), { storeId: 'ab12', storeOffset: 42, host: 'a' });
+    assert.deepEqual(parseOrderHeaders({ ...raw, 'fsfault.host': [Buffer.from('b'), Buffer.from('c')] }), { storeId: 'ab12', storeOffset: 42, host: 'b' });
+    assert.equal(parseHeaders({ ...raw, 'fsfault.store.offset': [Buffer.from('43'), '44'] })?.storeOffset, 43);
+    assert.equal(parseOrderHeaders({ 'fsfault.host': 'a' }), null);
+    assert.equal(parseOrderHeaders({ 'fsfault.host': 'a', 'fsfault.store.offset': 'x1' }), null);
+    assert.equal(parseOrderHeaders(undefined), null, 'a message without headers is not ours');
   });
 
   it('key prefers the most stable filesystem identity', () => {
