@@ -212,10 +212,11 @@ export class FleetMember {
     // Pipelined: returns once the write BEFORE the one carrying this batch is done, so that
     // kafkajs fetches, and this thread folds, the next fetch while this one is written (the write
     // itself runs in the state-writer thread). At most one fetch is folded and not yet written;
-    // offsets are still committed only after the state they reflect (writeAndCommit). Throws when
-    // that previous write failed (kafkajs then fetches this batch again, the fold skips what it
-    // holds; the failed write's records and offsets go with the next write).
-    await this.flush().before;
+    // offsets are still committed only after the state they reflect (writeAndCommit). A failed
+    // write or commit is not this batch's failure and is not thrown to kafkajs (which would stop
+    // the consumer on a commit refused during a rebalance): its records and offsets go with the
+    // next write; a write that can never succeed fails the member (writeAndCommit).
+    await this.flush().before.catch(() => undefined);
   }
 
   /**
@@ -286,6 +287,10 @@ export class FleetMember {
       } catch (e) {
         // Nothing committed. The next write (or the retry) writes these records and commits these
         // offsets; the batches waiting on this write fail (kafkajs fetches them again, skipped).
+        if ((e as { retriable?: boolean }).retriable === false) {
+          this.fail(new FsfaultError('FLEET_UNAVAILABLE', `writing the fleet state failed for good: ${(e as Error).message}`, { cause: e }));
+          throw e;
+        }
         if (epoch === this.epoch) {
           for (const [fold, dirty] of taken) fold.markDirty(dirty);
           this.giveBack(offsets);
@@ -301,6 +306,8 @@ export class FleetMember {
       try {
         await this.consumer.commit(this.opts.eventsTopic, offsets);
       } catch (e) {
+        // Typically refused during a rebalance (stale generation): the rejoin that follows restores
+        // the partitions and kafkajs resumes from the committed offsets; until then, retried.
         if (epoch === this.epoch) this.giveBack(offsets);
         this.warn(`committing fleet offsets failed, committed with the next write: ${(e as Error).message}`);
         throw e;

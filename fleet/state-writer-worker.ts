@@ -4,7 +4,7 @@
  * outcome. A thread of `fleet serve`, never run on its own.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { KafkaTransport } from '../connectors/kafka/kafkajs-adapter';
+import { classifyKafkaError, KafkaTransport } from '../connectors/kafka/kafkajs-adapter';
 import { unpackMessages, type WriteRequest, type WriterReply, type WriterTransportOptions } from './state-writer';
 
 const port = parentPort!;
@@ -30,7 +30,8 @@ port.on('message', (m: WriteRequest | { close: true }) => {
       // A failed send leaves kafkajs' idempotent producer in an unknown sequence state: the next
       // write gets a fresh producer (as the connector does after a failure).
       await transport.dropProducer().catch(() => undefined);
-      post({ id: m.id, error: (e as Error).message });
+      const verdict = classifyKafkaError(e);
+      post({ id: m.id, error: verdict.retriable ? (e as Error).message : verdict.reason, retriable: verdict.retriable });
     }
   });
 });

@@ -36,7 +36,8 @@ export interface WriteRequest {
   compression: Compression | undefined;
   packed: ArrayBuffer;
 }
-export type WriterReply = { id: number; error?: string } | { warn: string };
+/** `retriable` false: the send can never succeed (kafkajs-adapter.ts classifyKafkaError). */
+export type WriterReply = { id: number; error?: string; retriable?: boolean } | { warn: string };
 
 /** Packs messages into one buffer (format in the header). */
 export function packMessages(messages: readonly Pick<OutMessage, 'partition' | 'key' | 'value'>[]): Buffer {
@@ -92,7 +93,7 @@ export class WorkerStateWriter implements StateSink {
       if (!p) return;
       this.pending.delete(m.id);
       if (m.error === undefined) p.resolve();
-      else p.reject(new Error(m.error));
+      else p.reject(Object.assign(new Error(m.error), { retriable: m.retriable !== false }));
     });
     const gone = (why: string) => {
       if (this.worker === w) this.worker = null;

@@ -51,6 +51,7 @@ function harness() {
   const commits: Map<number, bigint>[] = [];
   let gate: Deferred | null = null;
   let failNext: Error | null = null;
+  let failCommitNext: Error | null = null;
   let opts!: GroupConsumerOptions;
   const transport = {
     partitionCount: async () => PARTITIONS,
@@ -71,6 +72,11 @@ function harness() {
       opts = o;
       return {
         commit: async (_t: string, offsets: ReadonlyMap<number, bigint>) => {
+          if (failCommitNext) {
+            const e = failCommitNext;
+            failCommitNext = null;
+            throw e;
+          }
           commits.push(new Map(offsets));
           log.push(`commit ${[...offsets.keys()].sort((a, b) => a - b).join(',')}`);
         },
@@ -91,6 +97,7 @@ function harness() {
     hold: () => (gate = deferred()),
     sendsStarted: () => Number(log.find((l) => l.startsWith('send '))?.slice(5)),
     failNext: (e: Error) => (failNext = e),
+    failCommitNext: (e: Error) => (failCommitNext = e),
   };
 }
 
@@ -208,6 +215,33 @@ describe('fleet group member', () => {
     assert.equal(s.skipped, PARTITIONS * 20, 'the redelivered ones skipped');
     const written = new Set(h.sends[0]!.map((m) => m.key));
     assert.ok(written.size > PARTITIONS, `records of the failed write are written (${written.size})`);
+  });
+
+  it('a commit refused (stale generation during a rebalance) is not thrown to kafkajs; the offsets are committed with the next write', async () => {
+    const h = harness();
+    await h.member.start();
+    h.opts().onJoin!({ events: Array.from({ length: PARTITIONS }, (_, p) => p) });
+    h.failCommitNext(new Error('Specified group generation id is not valid'));
+    const [first, second] = [batches(), batches()];
+    await Promise.all(first.map((b) => h.opts().onBatch({ ...b, messages: b.messages.slice(0, 10) }, heartbeat)));
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(h.commits.length, 0, 'the commit was refused');
+    // The next fetch waits on that write: it must not fail (kafkajs stops a consumer whose batch
+    // handler throws a stale-generation error).
+    await Promise.all(second.map((b) => h.opts().onBatch({ ...b, messages: b.messages.slice(10) }, heartbeat)));
+    await h.member.written();
+    assert.deepEqual([...h.commits.at(-1)!].sort(([a], [b]) => a - b), Array.from({ length: PARTITIONS }, (_, p) => [p, 20n]));
+  });
+
+  it('a state write that can never succeed (not retriable) fails the member: fleet serve exits 1', async () => {
+    const h = harness();
+    await h.member.start();
+    h.opts().onJoin!({ events: [0] });
+    h.failNext(Object.assign(new Error('TOPIC_AUTHORIZATION_FAILED'), { retriable: false }));
+    await h.opts().onBatch(batches()[0]!, heartbeat);
+    await assert.rejects(h.member.failed, (e: Error & { code?: string }) => e.code === 'FLEET_UNAVAILABLE' && /failed for good: TOPIC_AUTHORIZATION_FAILED/.test(e.message));
+    assert.equal(h.commits.length, 0);
+    await h.member.stop();
   });
 
   it('keeps heartbeating while the batches wait for the shared write', async () => {
