@@ -11,6 +11,7 @@
  *   npm run build && node dist/bench/fleet.js [EVENTS] [HOSTS] [FS_PER_HOST] [VERSION]
  *   defaults: 200000 events, 10000 hosts × 10 filesystems (= 100k filesystems), Kafka 4.1.1
  *   FSFAULT_BENCH_PROFILE=DIR: every instance writes a V8 CPU profile into DIR
+ *   FSFAULT_BENCH_STATE_COMPRESSION=none|gzip|lz4: fleet.stateCompression of the instances (default lz4)
  *
  * Every run is timed from its processes' start (node start-up, group join after the broker's
  * initial rebalance delay, restore) to the moment the group's committed offsets reach the end of
@@ -41,6 +42,8 @@ const HOSTS = Number(process.argv[3] ?? 10_000);
 const FS_PER_HOST = Number(process.argv[4] ?? 10);
 const VERSION = process.argv[5] ?? '4.1.1';
 const PARTITIONS = 12;
+/** fleet.stateCompression of the instances (FSFAULT_BENCH_STATE_COMPRESSION=gzip|none compares with the default, lz4). */
+const STATE_COMPRESSION = process.env.FSFAULT_BENCH_STATE_COMPRESSION ?? 'lz4';
 const TOPIC = 'bench-fleet-events';
 const EMPTY_TOPIC = 'bench-fleet-empty';
 
@@ -137,7 +140,7 @@ interface Instance {
 
 function writeConfig(dir: string, bootstrap: string, topic: string, group: string, stateTopic: string): string {
   const file = path.join(dir, `${group}.yaml`);
-  fs.writeFileSync(file, `kafka:\n  brokers: ["${bootstrap}"]\n  topic: ${topic}\n  agents: { topic: bench-agents }\nfleet: { group: ${group}, stateTopic: ${stateTopic}, sessionTimeoutMs: 10000 }\n`);
+  fs.writeFileSync(file, `kafka:\n  brokers: ["${bootstrap}"]\n  topic: ${topic}\n  agents: { topic: bench-agents }\nfleet: { group: ${group}, stateTopic: ${stateTopic}, sessionTimeoutMs: 10000, stateCompression: ${STATE_COMPRESSION} }\n`);
   return file;
 }
 
@@ -157,10 +160,42 @@ async function serve(config: string, dir: string, name: string): Promise<Instanc
  * fold's CPU cost per event is the figure to compare between two runs of this bench.
  */
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-function cpuSeconds(i: Instance): number {
-  const stat = fs.readFileSync(`/proc/${i.child.pid}/stat`, 'utf8');
+function cpuOfPid(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // the command name may hold spaces
   return (Number(f[11]) + Number(f[12])) / CLK_TCK; // fields 14 and 15, counted from field 3
+}
+function cpuSeconds(i: Instance): number {
+  return cpuOfPid(i.child.pid!);
+}
+
+/**
+ * The broker's JVM (test/broker/kafka-broker.sh execs java with `<dir>/server.properties`): its
+ * CPU during the fold is the other half of the cost per event on a machine whose 2 cores the
+ * broker shares with the instance.
+ */
+function brokerPid(dir: string): number {
+  const arg = path.join(dir, 'server.properties');
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').includes(arg)) return Number(d);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  throw new Error(`no broker process with ${arg}`);
+}
+
+/** Bytes of a topic's log segments in the broker's data directory (test/broker: log.dirs=<dir>/data). */
+function logBytes(dir: string, topic: string): number {
+  let n = 0;
+  const data = path.join(dir, 'data');
+  for (const d of fs.readdirSync(data)) {
+    if (!d.startsWith(`${topic}-`) || !/^\d+$/.test(d.slice(topic.length + 1))) continue;
+    for (const f of fs.readdirSync(path.join(data, d))) if (f.endsWith('.log')) n += fs.statSync(path.join(data, d, f)).size;
+  }
+  return n;
 }
 
 async function ready(i: Instance): Promise<void> {
@@ -216,20 +251,22 @@ async function stop(list: Instance[]): Promise<{ seconds: number; codes: (number
  * the end of every partition — an offset is committed only once the state it reflects is written,
  * so that is the moment the last event is folded AND stored.
  */
-async function foldRun(t: KafkaTransport, dir: string, bootstrap: string, count: number): Promise<{ seconds: number; cpu: number[]; config: string; stateTopic: string; figures: string[]; stop: string }> {
+async function foldRun(t: KafkaTransport, dir: string, bootstrap: string, count: number, jvm: number): Promise<{ seconds: number; cpu: number[]; brokerCpu: number; config: string; stateTopic: string; figures: string[]; stop: string }> {
   const group = `bench-g${count}-${crypto.randomUUID().slice(0, 8)}`;
   const stateTopic = `bench-state-${group}`;
   const config = writeConfig(dir, bootstrap, TOPIC, group, stateTopic);
   const marks = new Map((await t.watermarks(TOPIC)).map((w) => [w.partition, w.high]));
+  const b0 = cpuOfPid(jvm);
   const t0 = process.hrtime.bigint();
   const list: Instance[] = [];
   for (let k = 0; k < count; k++) list.push(await serve(config, dir, `${group}-${k}`));
   await allCommitted(t, group, marks);
   const seconds = secs(t0);
   const cpu = list.map(cpuSeconds);
+  const brokerCpu = cpuOfPid(jvm) - b0;
   const figs = await Promise.all(list.map(figures));
   const stopped = await stop(list);
-  return { seconds, cpu, config, stateTopic, figures: figs, stop: `all exited ${stopped.seconds.toFixed(2)} s after SIGTERM, exit codes ${stopped.codes.join(', ')}` };
+  return { seconds, cpu, brokerCpu, config, stateTopic, figures: figs, stop: `all exited ${stopped.seconds.toFixed(2)} s after SIGTERM, exit codes ${stopped.codes.join(', ')}` };
 }
 
 async function readyTime(dir: string, config: string, name: string): Promise<{ seconds: number; cpu: number }> {
@@ -255,16 +292,22 @@ async function main(): Promise<void> {
     await fill(t);
     console.log(`filled ${EVENTS} events (${HOSTS} hosts × ${FS_PER_HOST} filesystems, ${PARTITIONS} partitions) in ${secs(tf).toFixed(1)} s`);
 
+    const jvm = brokerPid(broker.dir);
+    let b0 = cpuOfPid(jvm);
     const raw = await rawRead(t);
+    const rawBrokerCpu = cpuOfPid(jvm) - b0;
 
     // Start-up: process start to /readyz with nothing to fold or restore (empty events topic,
     // empty state topic). Subtracted below to give the fold rate proper.
     await t.createTopic(EMPTY_TOPIC, PARTITIONS);
     const emptyCfg = writeConfig(dir, broker.bootstrap, EMPTY_TOPIC, 'bench-empty', 'bench-state-empty');
     await readyTime(dir, emptyCfg, 'startup-warm'); // creates the empty state topic
+    b0 = cpuOfPid(jvm);
     const { seconds: startup, cpu: startupCpu } = await readyTime(dir, emptyCfg, 'startup');
+    const startupBrokerCpu = cpuOfPid(jvm) - b0;
 
-    const one = await foldRun(t, dir, broker.bootstrap, 1);
+    const one = await foldRun(t, dir, broker.bootstrap, 1, jvm);
+    const foldBrokerCpu = one.brokerCpu - startupBrokerCpu;
     const foldRate = EVENTS / (one.seconds - startup);
     console.log(`start-up (process start to /readyz, nothing to fold): ${startup.toFixed(2)} s`);
     console.log(`fold, 1 instance: ${EVENTS} events folded and committed ${one.seconds.toFixed(2)} s after process start (${one.figures[0]})`);
@@ -272,16 +315,20 @@ async function main(): Promise<void> {
     console.log(`  baseline bare kafkajs read of the same topic: ${Math.round(raw.withoutJoin)} msgs/s join excluded (${Math.round(raw.withJoin)} msgs/s join included); ratio fold / bare read ${(foldRate / raw.withoutJoin).toFixed(2)} (join excluded on both sides)`);
     const foldCpu = one.cpu[0]! - startupCpu;
     console.log(`  CPU of the instance: ${one.cpu[0]!.toFixed(2)} s to the last commit, ${startupCpu.toFixed(2)} s of it start-up; fold ${foldCpu.toFixed(2)} s = ${((foldCpu / EVENTS) * 1e6).toFixed(1)} µs/event (${Math.round(EVENTS / foldCpu)} events per CPU second; less noisy than the rate on a shared machine)`);
+    const us = (cpu: number) => ((cpu / EVENTS) * 1e6).toFixed(1);
+    console.log(`  CPU of the broker (JVM, /proc): fold ${foldBrokerCpu.toFixed(2)} s = ${us(foldBrokerCpu)} µs/event (its start-up share, ${startupBrokerCpu.toFixed(2)} s, excluded); bare read ${rawBrokerCpu.toFixed(2)} s = ${us(rawBrokerCpu)} µs/msg`);
+    console.log(`  instance + broker: ${us(foldCpu + foldBrokerCpu)} µs/event = at most ${Math.round(2 / ((foldCpu + foldBrokerCpu) / EVENTS))} events/s on 2 fully used cores`);
     console.log(`  stop, 1 instance: ${one.stop}`);
 
     // Restore: the group of the run above again (nothing left to consume) with its state topic
     // (one record per filesystem, plus older versions the cleaner has not compacted yet), against
     // the start-up above (same, with an empty state topic).
     const records = (await t.watermarks(one.stateTopic)).reduce((a, w) => a + Number(w.high - w.low), 0);
+    console.log(`  state topic after the fold: ${records} records, ${(logBytes(broker.dir, one.stateTopic) / 1e6).toFixed(1)} MB of log segments on the broker (fleet.stateCompression ${STATE_COMPRESSION})`);
     const { seconds: restore } = await readyTime(dir, one.config, 'restore-full');
     console.log(`restore: ready in ${restore.toFixed(2)} s with ${records} state records (${HOSTS * FS_PER_HOST} filesystems); empty state ${startup.toFixed(2)} s; restore cost ${(restore - startup).toFixed(2)} s`);
 
-    const two = await foldRun(t, dir, broker.bootstrap, 2);
+    const two = await foldRun(t, dir, broker.bootstrap, 2, jvm);
     console.log(`fold, 2 instances: done ${two.seconds.toFixed(2)} s after process start (${two.figures.join('; ')}); stop: ${two.stop}`);
     console.log(`1 vs 2 instances, process start to last event folded: ${one.seconds.toFixed(2)} s vs ${two.seconds.toFixed(2)} s; speed-up ${(one.seconds / two.seconds).toFixed(2)}; start-up excluded ${(one.seconds - startup).toFixed(2)} s vs ${(two.seconds - startup).toFixed(2)} s, speed-up ${((one.seconds - startup) / (two.seconds - startup)).toFixed(2)} (2 cores shared with the broker and this script)`);
   } finally {

@@ -31,6 +31,8 @@ export interface MemberOptions {
   eventsTopic: string;
   stateTopic: string;
   sessionTimeoutMs: number;
+  /** Of the state writes (config fleet.stateCompression). */
+  stateCompression: 'none' | 'gzip' | 'lz4';
 }
 
 export interface MemberStats {
@@ -236,7 +238,7 @@ export class FleetMember {
     this.pending.clear();
     if (messages.length) {
       try {
-        await this.transport.send(this.opts.stateTopic, messages);
+        await this.transport.send(this.opts.stateTopic, messages, this.opts.stateCompression);
         this.stateWrites += messages.length;
       } catch (e) {
         for (const [fold, dirty] of taken) fold.markDirty(dirty); // the next write tries them again

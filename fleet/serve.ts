@@ -8,7 +8,7 @@ import { FsfaultError } from '../core/errors';
 import { EventCodec } from '../core/schema/codec';
 import type { ComposedSchema } from '../core/schema/compose';
 import { agentSchema } from '../core/schema/agent-schema';
-import { KafkaTransport } from '../connectors/kafka/kafkajs-adapter';
+import { KafkaTransport, loadLz4 } from '../connectors/kafka/kafkajs-adapter';
 import { RegistryClient } from '../connectors/kafka/registry-client';
 import { AvroValues } from './avro-values';
 import { TopicView } from './topic-view';
@@ -54,10 +54,11 @@ async function unavailable<T>(what: string, f: () => Promise<T>): Promise<T> {
 export async function startFleetServe(config: Config, schema: ComposedSchema, warn: (m: string) => void, refreshMs = 5000): Promise<FleetServer> {
   const k = needKafka(config);
   const f = config.fleet;
+  if (f.stateCompression === 'lz4') loadLz4(); // a missing codec is a config error at start, not a failed write
   const transport = fleetTransport(k, warn, 'fleet');
   const vals = values(k, schema);
   const view = new TopicView(transport, { state: f.stateTopic, agents: k.agents.topic }, vals, warn);
-  const member = new FleetMember(transport, { group: f.group, eventsTopic: k.topic, stateTopic: f.stateTopic, sessionTimeoutMs: f.sessionTimeoutMs }, vals, new EventCodec(schema), view, warn);
+  const member = new FleetMember(transport, { group: f.group, eventsTopic: k.topic, stateTopic: f.stateTopic, sessionTimeoutMs: f.sessionTimeoutMs, stateCompression: f.stateCompression }, vals, new EventCodec(schema), view, warn);
   let viewReady = false;
   await unavailable('preparing the fleet topics', () => retrying('the fleet topics', 60_000, async () => {
     let events = await transport.partitionCount(k.topic);

@@ -124,7 +124,8 @@ export const kafkajsIdleFix = applyIdleFix();
 
 let lz4Loaded = false;
 
-function loadLz4(): void {
+/** Loads the LZ4 codec (throws CONFIG_INVALID when its optional package is missing). */
+export function loadLz4(): void {
   // kafkajs' table has an LZ4 entry that throws "not implemented": replace it once.
   if (lz4Loaded) return;
   // LZ4 is not built into kafkajs; the codec is an optional package (see README "Compression").
@@ -293,11 +294,13 @@ export class KafkaTransport implements Transport {
    * record batch stays far below the broker's message.max.bytes, and a partition's messages keep
    * their order (a slice is sent only after the previous one was acknowledged).
    */
-  async send(topic: string, messages: readonly OutMessage[]): Promise<void> {
+  async send(topic: string, messages: readonly OutMessage[], compression?: TransportOptions['compression']): Promise<void> {
+    if (compression === 'lz4') loadLz4();
+    const codec = compression === undefined ? this.compression : COMPRESSION[compression];
     if (!this.producer) await this.connect();
     for (const slice of slicePerPartition(messages, SEND_SLICE)) {
       const msgs: Message[] = slice.map((m) => ({ partition: m.partition, key: m.key, value: m.value, headers: m.headers }));
-      await this.producer!.send({ topic, acks: -1, timeout: this.requestTimeoutMs, compression: this.compression, messages: msgs });
+      await this.producer!.send({ topic, acks: -1, timeout: this.requestTimeoutMs, compression: codec, messages: msgs });
     }
   }
 

@@ -59,8 +59,8 @@ export interface Transport {
   /** Create a topic (configs: topic-level settings, e.g. message.timestamp.type). */
   createTopic(topic: string, partitions: number, configs?: Record<string, string>): Promise<void>;
   watermarks(topic: string): Promise<PartitionOffsets[]>;
-  /** Send and resolve when the broker acknowledged every message (acks=all). */
-  send(topic: string, messages: readonly OutMessage[]): Promise<void>;
+  /** Send and resolve when the broker acknowledged every message (acks=all); `compression` overrides the transport's. */
+  send(topic: string, messages: readonly OutMessage[], compression?: TransportOptions['compression']): Promise<void>;
   /** Read partitions from the given offsets up to the high watermark seen when called. */
   readRange(topic: string, from: ReadonlyMap<number, bigint>): Promise<ReadMessage[]>;
   close(): Promise<void>;

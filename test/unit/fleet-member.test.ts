@@ -47,6 +47,7 @@ const deferred = (): Deferred => {
 function harness() {
   const log: string[] = [];
   const sends: OutMessage[][] = [];
+  const compressions: (string | undefined)[] = [];
   const commits: Map<number, bigint>[] = [];
   let gate: Deferred | null = null;
   let failNext: Error | null = null;
@@ -54,8 +55,9 @@ function harness() {
   const transport = {
     partitionCount: async () => PARTITIONS,
     partitionFor: (_t: string, key: string, n: number) => key.length % n,
-    send: async (_t: string, messages: OutMessage[]) => {
+    send: async (_t: string, messages: OutMessage[], compression?: string) => {
       log.push(`send ${messages.length}`);
+      compressions.push(compression);
       if (gate) await gate.promise;
       if (failNext) {
         const e = failNext;
@@ -78,11 +80,12 @@ function harness() {
     },
   } as unknown as KafkaTransport;
   const view = { states: new StateRecords(), caughtUp: async () => undefined } as unknown as TopicView;
-  const member = new FleetMember(transport, { group: 'g', eventsTopic: 'events', stateTopic: 'state', sessionTimeoutMs: 6000 }, new AvroValues(null, [schema]), codec, view, () => undefined);
+  const member = new FleetMember(transport, { group: 'g', eventsTopic: 'events', stateTopic: 'state', sessionTimeoutMs: 6000, stateCompression: Config.parse({}).fleet.stateCompression }, new AvroValues(null, [schema]), codec, view, () => undefined);
   return {
     member,
     log,
     sends,
+    compressions,
     commits,
     opts: () => opts,
     hold: () => (gate = deferred()),
@@ -133,6 +136,8 @@ describe('fleet group member', () => {
     assert.equal(partitions.size, PARTITIONS, 'the write carries the records of every partition');
     assert.equal(h.member.stats().flushes, 1);
     assert.equal(h.member.stats().applied, PARTITIONS * 20);
+    // fleet.stateCompression: state writes go LZ4-compressed by default (fleet/README.md "Throughput").
+    assert.deepEqual(h.compressions, ['lz4'], 'the state write carries fleet.stateCompression, not kafka.compression');
   });
 
   it('a failed state write commits nothing, fails every waiting batch, and the redelivered batches write the same records', async () => {
