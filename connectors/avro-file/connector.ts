@@ -36,8 +36,6 @@ interface OpenFile {
   openedAt: number;
 }
 
-const READ_CHUNK = 1000;
-
 export function connectorName(config: AvroFilesConfig): string {
   return `avro:${path.resolve(config.dir)}`;
 }
@@ -144,12 +142,8 @@ export function createAvroFileConnector(config: AvroFilesConfig, opts: AvroFileC
     for (const se of batch) {
       if (se.offset <= appended) continue; // re-delivered after a retry
       // A gap means events were handed to a file we had to abandon: read them back from the store.
-      while (se.offset > appended + 1) {
-        const missing = need().log.readAfter(appended, Math.min(READ_CHUNK, se.offset - appended - 1));
-        const fill = missing.filter((m) => m.offset < se.offset);
-        if (fill.length === 0) break; // removed by retention: nothing to fill
-        for (const m of fill) await append(m);
-      }
+      // (The store's scan: the rows are read as they are written, not kept as a page of decoded events.)
+      if (se.offset > appended + 1) for (const m of need().log.scan({ fromOffset: appended + 1, toOffset: se.offset - 1 })) await append(m);
       await append(se);
     }
   }

@@ -285,19 +285,15 @@ export class KafkaConnector implements Connector {
   }
 
   private resumeOffset(): number {
-    const log = this.ctx!.log;
+    // The store's scan (core/store/README.md "Reading the log back"): a long unconfirmed tail is
+    // read one row at a time, not kept as pages of decoded events.
     let after = this.delivered;
-    for (;;) {
-      const page = log.readAfter(after, 1000);
-      if (page.length === 0) return after;
-      const r = contiguousArrived(
-        page.map((e) => ({ offset: e.offset, partition: this.partitionOf(e) })),
-        this.arrived,
-        after,
-      );
+    for (const e of this.ctx!.log.scan({ fromOffset: after + 1 })) {
+      const r = contiguousArrived([{ offset: e.offset, partition: this.partitionOf(e) }], this.arrived, after);
       if (r.complete || r.offset === after) return r.offset;
       after = r.offset;
     }
+    return after;
   }
 
   private partitionOf(e: StoredEvent): number {

@@ -9,19 +9,22 @@ import { OcfReader } from '../avro/ocf-reader';
 import { fromAvroRecord, fromFsEvent } from './report-event';
 import type { ReportBuilder } from './report-model';
 
-const PAGE = 5000;
+const PROGRESS_EVERY = 5000;
 
 /** `progress(n)`: n more records were read (for a progress indicator). */
 export function addStore(b: ReportBuilder, label: string, log: EventLog, range: { since?: number; until?: number }, progress?: (n: number) => void): void {
   let events = 0;
   const dupsBefore = b.duplicates;
-  for (let from = 1; ; ) {
-    const page = log.query({ since: range.since, until: range.until, fromOffset: from, limit: PAGE });
-    for (const se of page) if (b.add(fromFsEvent(se.event))) events++;
-    progress?.(page.length);
-    if (page.length < PAGE) break;
-    from = page[page.length - 1]!.offset + 1;
+  // The store's scan: memory stays flat over any number of events (core/store/sqlite-store.ts scan()).
+  let read = 0;
+  for (const se of log.scan({ since: range.since, until: range.until })) {
+    if (b.add(fromFsEvent(se.event))) events++;
+    if (++read === PROGRESS_EVERY) {
+      progress?.(read);
+      read = 0;
+    }
   }
+  progress?.(read);
   b.inputs.push({ input: label, kind: 'store', events, duplicates: b.duplicates - dupsBefore, error: null });
 }
 

@@ -123,16 +123,24 @@ export class MemoryLog implements LocalStore {
     return this.rows.slice(start, start + Math.max(0, max));
   }
 
+  /** The matching rows by reference, looked up by offset as the caller goes (rows appended meanwhile are included). */
+  *scan(q: EventQuery = {}): Generator<StoredEvent> {
+    let left = q.limit ?? Infinity;
+    for (let o = Math.max(1, q.fromOffset ?? 1); left > 0 && o <= Math.min(this.head, q.toOffset ?? Infinity); o++) {
+      const first = this.rows[0]?.offset ?? this.head + 1;
+      if (o < first) o = first; // retention removed rows meanwhile
+      const r = this.rows[o - first];
+      if (!r) return;
+      if (!matches(q, r)) continue;
+      left--;
+      yield r;
+    }
+  }
+
   query(q: EventQuery): StoredEvent[] {
     const out: StoredEvent[] = [];
     for (const r of this.rows) {
-      const e = r.event;
-      if (q.since !== undefined && e.lastSeen < q.since) continue;
-      if (q.until !== undefined && e.firstSeen >= q.until) continue;
-      if (q.device !== undefined && e.fs.device !== q.device) continue;
-      if (q.kind !== undefined && e.kind !== q.kind) continue;
-      if (q.fromOffset !== undefined && r.offset < q.fromOffset) continue;
-      if (q.toOffset !== undefined && r.offset > q.toOffset) continue;
+      if (!matches(q, r)) continue;
       if (q.limit !== undefined && out.length >= q.limit) break;
       out.push(r);
     }
@@ -223,4 +231,15 @@ export class MemoryLog implements LocalStore {
 
 function size(r: StoredEvent): number {
   return r.body.length + MEMORY_ROW_OVERHEAD_BYTES;
+}
+
+function matches(q: EventQuery, r: StoredEvent): boolean {
+  const e = r.event;
+  if (q.since !== undefined && e.lastSeen < q.since) return false;
+  if (q.until !== undefined && e.firstSeen >= q.until) return false;
+  if (q.device !== undefined && e.fs.device !== q.device) return false;
+  if (q.kind !== undefined && e.kind !== q.kind) return false;
+  if (q.fromOffset !== undefined && r.offset < q.fromOffset) return false;
+  if (q.toOffset !== undefined && r.offset > q.toOffset) return false;
+  return true;
 }

@@ -37,6 +37,13 @@ export interface EventLog {
   /** Events with offset > afterOffset, in offset order, at most `max`. */
   readAfter(afterOffset: number, max: number): StoredEvent[];
   query(q: EventQuery): StoredEvent[];
+  /**
+   * Every event matching `q` (its limit applies to the total) in offset order, handed out one at a
+   * time: for readers of a whole history. Memory does not grow with the number of rows read (each
+   * row is read in a small page and decoded when taken; nothing is kept once the caller drops it).
+   * Rows appended while the scan runs are included when `q.toOffset` does not bound it.
+   */
+  scan(q?: EventQuery): Iterable<StoredEvent>;
   /** Highest offset stored (0 when empty). */
   headOffset(): number;
   /** Resolves when an event with offset > afterOffset exists (or at once if it already does). */

@@ -38,7 +38,9 @@ export interface ExportOptions {
   plugin?: string[];
 }
 
-const PAGE = 2000;
+/** JSON lines are written in pieces of about this many characters (one write per piece, not per event). */
+const WRITE_CHARS = 64 * 1024;
+const PROGRESS_EVERY = 2000;
 
 /** The export's progress on a terminal (share of the store's offsets read), and its one result line. */
 export function progressBar(err: NodeJS.WritableStream & { isTTY?: boolean }, total: number) {
@@ -103,15 +105,25 @@ async function writeExport(
   const jsonl = format === 'jsonl' ? fs.openSync(tmp, 'w', 0o644) : null;
   let n = 0;
   try {
-    for (let from = 1; ; ) {
-      const page = log.query({ since, until, device: opts.fs, fromOffset: from, limit: PAGE });
-      if (avro) for (const se of page) await avro.append(se.fingerprint === schema.fingerprint ? se.body : codec.encode(se.event));
-      else fs.writeSync(jsonl!, page.map((se) => JSON.stringify(jsonView(se.event, se.offset)) + '\n').join(''));
-      n += page.length;
-      bar.update(page.length ? page[page.length - 1]!.offset : head, n);
-      if (page.length < PAGE) break;
-      from = page[page.length - 1]!.offset + 1;
+    // The store's scan: memory stays flat over any number of events (core/store/sqlite-store.ts scan()).
+    let lines: string[] = [];
+    let pending = 0;
+    const flush = () => {
+      fs.writeSync(jsonl!, lines.join(''));
+      lines = [];
+      pending = 0;
+    };
+    for (const se of log.scan({ since, until, device: opts.fs })) {
+      if (avro) await avro.append(se.fingerprint === schema.fingerprint ? se.body : codec.encode(se.event));
+      else {
+        const line = JSON.stringify(jsonView(se.event, se.offset)) + '\n';
+        lines.push(line);
+        pending += line.length;
+        if (pending >= WRITE_CHARS) flush();
+      }
+      if (++n % PROGRESS_EVERY === 0) bar.update(se.offset, n);
     }
+    if (lines.length) flush();
     if (avro) await avro.finish();
     else {
       fs.fsyncSync(jsonl!);
