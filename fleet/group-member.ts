@@ -17,13 +17,24 @@
  * and folded here while this one is written there. At most one fetch is folded and not yet written;
  * an offset is still committed only after the state it reflects is written, and a write taken
  * before a rejoin commits nothing (the partitions may have moved; they are restored and replayed).
+ *
+ * A late write of a previous owner: with pipelining, a write may still be in flight when kafkajs
+ * rejoins the group (its batch handler already returned), and a slow one (producer retries, a
+ * leader change) can reach the fleet-state topic after the partition's new owner restored from it
+ * — even after the new owner wrote the same key. Compaction keeps the last record, so that stale
+ * record would replace the owner's newer one: its events would be missing from the view, and from
+ * the next restore. Every record therefore carries its writer (`H_FLEET_WRITER`: instance/epoch);
+ * the owner's view reads every record anyway, and a record of an owned partition that the owner
+ * did not write in its current membership is written again from the owner's fold (`checkWriter`),
+ * which holds everything up to its committed offset and everything it folded since.
  */
 import type { KafkaTransport, ConsumedBatch, GroupConsumer } from '../connectors/kafka/kafkajs-adapter';
-import { parseOrderHeaders } from '../connectors/kafka/headers';
+import * as crypto from 'node:crypto';
+import { parseOrderHeaders, type RawHeaders } from '../connectors/kafka/headers';
 import type { EventCodec } from '../core/schema/codec';
 import { FsfaultError, isFsfaultError } from '../core/errors';
 import { PartitionFold, type EventMeta } from './fold';
-import { encodeState, stateKey, type FleetStateRecord } from './state-record';
+import { encodeState, H_FLEET_WRITER, stateKey, type FleetStateRecord } from './state-record';
 import type { AvroValues } from './avro-values';
 import type { TopicView } from './topic-view';
 import type { StateSink } from './state-writer';
@@ -54,6 +65,8 @@ export interface MemberStats {
   restored: boolean;
   /** Agent records the fleet view could not decode and skipped (registry down, unknown schema). */
   agentsUndecodable?: number;
+  /** Records of owned partitions written again after another writer overwrote them (checkWriter). */
+  repairs?: number;
 }
 
 export class FleetMember {
@@ -83,6 +96,12 @@ export class FleetMember {
   /** Shared writes done (produce + commit), for the stats. */
   private flushes = 0;
   private stopping = false;
+  /** This process, in the writer header of its state records (with the epoch). */
+  private readonly instance = crypto.randomUUID().slice(0, 8);
+  /** The writer header of this membership's writes: one object shared by a write's messages. */
+  private writerHeaders: Record<string, string> = { [H_FLEET_WRITER]: `${this.instance}/0` };
+  private writerBytes = Buffer.from(`${this.instance}/0`);
+  private repairs = 0;
 
   /** Rejects (FLEET_UNAVAILABLE) when the group consumer stopped for good; `fleet serve` exits on it. */
   readonly failed: Promise<never>;
@@ -100,6 +119,29 @@ export class FleetMember {
   ) {
     this.failed = new Promise<never>((_, reject) => (this.fail = reject));
     this.failed.catch(() => undefined); // observed by whoever awaits it; never an unhandled rejection
+    this.view.onStateRecord = (key, headers) => this.checkWriter(key, headers);
+  }
+
+  /**
+   * A fleet-state record the view just read. If it belongs to a partition this member owns and has
+   * restored, and this membership did not write it, the owner's fold is written again for that key
+   * (header comment: a previous owner's late write). Records the fold does not have yet are left:
+   * their events come after the committed offset, so this member folds and writes them itself.
+   * A record of this member's previous membership counts as another writer's: written again,
+   * which costs one record and is always safe (the fold is the newest state of that key here).
+   */
+  private checkWriter(key: string, headers: RawHeaders | undefined): void {
+    if (this.stopping) return;
+    const fold = this.folds.get(Number(key.slice(0, key.indexOf('/'))));
+    if (!fold) return;
+    let w = headers?.[H_FLEET_WRITER];
+    if (Array.isArray(w)) w = w[0];
+    if (w !== undefined && (Buffer.isBuffer(w) ? w.equals(this.writerBytes) : w === this.writerHeaders[H_FLEET_WRITER])) return;
+    const r = fold.records.get(key);
+    if (!r) return;
+    fold.markDirty([r]);
+    this.repairs++;
+    void this.flush();
   }
 
   async start(): Promise<void> {
@@ -134,6 +176,9 @@ export class FleetMember {
   private onJoin(partitions: number[]): void {
     this.joined = true;
     this.epoch++;
+    const writer = `${this.instance}/${this.epoch}`;
+    this.writerHeaders = { [H_FLEET_WRITER]: writer };
+    this.writerBytes = Buffer.from(writer);
     this.assigned = [...partitions].sort((a, b) => a - b);
     this.folds.clear(); // restored afresh: another member may have folded these since we last had them
     this.pending.clear(); // kafkajs resumes every partition from its committed offset
@@ -266,6 +311,7 @@ export class FleetMember {
 
   private async writeAndCommit(): Promise<void> {
     const epoch = this.epoch;
+    const headers = this.writerHeaders;
     // Taken and encoded synchronously: records folded after this point belong to the next write.
     const taken: [PartitionFold, FleetStateRecord[]][] = [];
     const messages = [];
@@ -275,7 +321,7 @@ export class FleetMember {
       taken.push([fold, dirty]);
       for (const r of dirty) {
         const key = stateKey(r.partition, r.host, r.health.key);
-        messages.push({ partition: this.transport.partitionFor(this.opts.stateTopic, key, this.stateCount), key, value: encodeState(r), headers: {} });
+        messages.push({ partition: this.transport.partitionFor(this.opts.stateTopic, key, this.stateCount), key, value: encodeState(r), headers });
       }
     }
     const offsets = new Map(this.pending);
@@ -334,7 +380,7 @@ export class FleetMember {
   stats(): MemberStats {
     let lag = 0n;
     for (const l of this.lag.values()) lag += l;
-    return { partitions: this.assigned, applied: this.applied, skipped: this.skipped, undecodable: this.undecodable, stateWrites: this.stateWrites, flushes: this.flushes, lag: Number(lag), restored: this.ready };
+    return { partitions: this.assigned, applied: this.applied, skipped: this.skipped, undecodable: this.undecodable, stateWrites: this.stateWrites, flushes: this.flushes, lag: Number(lag), restored: this.ready, repairs: this.repairs };
   }
 
   /**

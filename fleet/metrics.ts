@@ -34,6 +34,7 @@ export function fleetMetrics(fss: readonly FleetFilesystem[], agents: readonly F
   gauge('fsfault_fleet_events_undecodable', 'Messages this instance could not decode and skipped', [[{}, member.undecodable]]);
   gauge('fsfault_fleet_agents_undecodable', 'Agent records the fleet view could not decode (registry unreachable, unknown schema) and skipped', [[{}, member.agentsUndecodable ?? 0]]);
   gauge('fsfault_fleet_state_records_written', 'Fleet-state records this instance wrote since it started', [[{}, member.stateWrites]]);
+  gauge('fsfault_fleet_state_repairs', 'Fleet-state records of owned partitions written again because another writer (a previous owner\'s late write) overwrote them', [[{}, member.repairs ?? 0]]);
   gauge('fsfault_fleet_state_flushes', 'State writes + offset commits by this instance (each covers every partition folded meanwhile)', [[{}, member.flushes]]);
   gauge('fsfault_fleet_ready', '1 once the fleet topics are read and the owned partitions restored', [[{}, member.restored ? 1 : 0]]);
   if (opts.perHost) {

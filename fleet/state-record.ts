@@ -47,6 +47,13 @@ export interface FleetStateRecord {
   updatedAt: number;
 }
 
+/**
+ * Kafka header on every fleet-state record: which member wrote it, as `instance/epoch` (a random id
+ * per `fleet serve` process, and its group-join count). The owner of a partition uses it to notice a
+ * record it did not write in its current membership (group-member.ts `checkWriter`).
+ */
+export const H_FLEET_WRITER = 'fsfault.fleet.writer';
+
 export function stateKey(partition: number, host: string, healthKey: string): string {
   return `${partition}/${host}/${healthKey}`;
 }

@@ -24,7 +24,7 @@ port.on('message', (m: WriteRequest | { close: true }) => {
   }
   queue = queue.then(async () => {
     try {
-      await transport.send(m.topic, unpackMessages(Buffer.from(m.packed)), m.compression);
+      await transport.send(m.topic, unpackMessages(Buffer.from(m.packed), m.headers), m.compression);
       post({ id: m.id });
     } catch (e) {
       // A failed send leaves kafkajs' idempotent producer in an unknown sequence state: the next

@@ -13,7 +13,8 @@
  * the next write.
  *
  * Wire between the threads (little-endian): u32 count, then per message u32 partition, u32 key
- * length, key (UTF-8), u32 value length, value.
+ * length, key (UTF-8), u32 value length, value. The headers are the same for every message of a
+ * write (the writer's identity, state-record.ts `H_FLEET_WRITER`) and travel once, beside the buffer.
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -34,6 +35,8 @@ export interface WriteRequest {
   id: number;
   topic: string;
   compression: Compression | undefined;
+  /** Headers of every message of this write. */
+  headers: Record<string, string>;
   packed: ArrayBuffer;
 }
 /** `retriable` false: the send can never succeed (kafkajs-adapter.ts classifyKafkaError). */
@@ -56,8 +59,8 @@ export function packMessages(messages: readonly Pick<OutMessage, 'partition' | '
   return out;
 }
 
-/** The inverse of packMessages; values are views into `packed` (no copy). */
-export function unpackMessages(packed: Buffer): OutMessage[] {
+/** The inverse of packMessages; values are views into `packed` (no copy); every message gets `headers`. */
+export function unpackMessages(packed: Buffer, headers: Record<string, string> = {}): OutMessage[] {
   const n = packed.readUInt32LE(0);
   const out: OutMessage[] = new Array(n);
   let o = 4;
@@ -67,7 +70,7 @@ export function unpackMessages(packed: Buffer): OutMessage[] {
     const key = packed.toString('utf8', o + 8, o + 8 + kl);
     o += 8 + kl;
     const vl = packed.readUInt32LE(o);
-    out[i] = { partition, key, value: packed.subarray(o + 4, o + 4 + vl), headers: {} };
+    out[i] = { partition, key, value: packed.subarray(o + 4, o + 4 + vl), headers };
     o += 4 + vl;
   }
   return out;
@@ -110,10 +113,13 @@ export class WorkerStateWriter implements StateSink {
     if (messages.length === 0) return Promise.resolve();
     const w = (this.worker ??= this.spawn());
     const id = this.nextId++;
+    // One header set per write: the member gives every message of a write the same object.
+    const headers = messages[0]!.headers;
+    if (messages.some((m) => m.headers !== headers)) return Promise.reject(new Error('the messages of one fleet-state write must share one header set'));
     const packed = packMessages(messages);
     return new Promise<void>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const req: WriteRequest = { id, topic, compression, packed: packed.buffer as ArrayBuffer };
+      const req: WriteRequest = { id, topic, compression, headers: { ...(headers as Record<string, string>) }, packed: packed.buffer as ArrayBuffer };
       w.postMessage(req, [req.packed]);
     });
   }

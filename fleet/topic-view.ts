@@ -9,6 +9,7 @@ import type { KafkaTransport, GroupConsumer } from '../connectors/kafka/kafkajs-
 import { decodeAgent, type AgentRecord } from '../core/schema/agent-schema';
 import type { AvroValues } from './avro-values';
 import { StateRecords } from './state-records';
+import type { RawHeaders } from '../connectors/kafka/headers';
 
 export class TopicView {
   /** Kept as read until needed (state-records.ts says why). */
@@ -19,6 +20,11 @@ export class TopicView {
   private consumer: GroupConsumer | null = null;
   private waiters: (() => void)[] = [];
   decodeFailures = 0;
+  /**
+   * Called with every fleet-state record read (key and headers), after it is applied: the group
+   * member checks who wrote the records of the partitions it owns (group-member.ts `checkWriter`).
+   */
+  onStateRecord: ((key: string, headers: RawHeaders | undefined) => void) | null = null;
   /** Bumped whenever `states` or `agents` changed: lets the server reuse its merged rows. */
   version = 0;
 
@@ -47,6 +53,7 @@ export class TopicView {
           const key = m.key?.toString('utf8') ?? '';
           if (b.topic === this.topics.state) {
             this.states.apply(key, m.value);
+            if (m.value) this.onStateRecord?.(key, m.headers);
           } else if (m.value) {
             try {
               const w = this.values.cachedWriter(m.value) ?? (await this.values.writer(m.value));

@@ -8,7 +8,9 @@
  *   - a failed state write commits nothing, every waiting batch fails (kafkajs fetches them
  *     again), and the redelivered batches skip what the fold holds while the records are written;
  *   - batches waiting for the write keep the group membership alive (heartbeats); a consumer
- *     kafkajs stopped for good fails the member, so `fleet serve` exits instead of idling.
+ *     kafkajs stopped for good fails the member, so `fleet serve` exits instead of idling;
+ *   - a record of an owned partition written by someone else (a previous owner's late write)
+ *     is written again from the owner's fold.
  * The real broker runs the member in test/fleet/fleet.test.ts and bench/fleet.ts.
  */
 import assert from 'node:assert/strict';
@@ -89,6 +91,7 @@ function harness() {
   const member = new FleetMember(transport, { group: 'g', eventsTopic: 'events', stateTopic: 'state', sessionTimeoutMs: 6000, stateCompression: Config.parse({}).fleet.stateCompression }, new AvroValues(null, [schema]), codec, view, () => undefined);
   return {
     member,
+    view,
     log,
     sends,
     compressions,
@@ -269,6 +272,48 @@ describe('fleet group member', () => {
     assert.equal(failed, null);
     h.opts().onCrash!(new Error('The coordinator is not aware of this member'), false);
     await assert.rejects(h.member.failed, (e: Error & { code?: string }) => e.code === 'FLEET_UNAVAILABLE' && /coordinator is not aware/.test(e.message));
+  });
+
+  it("a previous owner's late write to an owned partition is written again from the owner's fold; its own writes are not", async () => {
+    const h = harness();
+    await h.member.start();
+    h.opts().onJoin!({ events: [0, 1, 2] }); // partitions 3-5 belong to another member
+    await Promise.all(batches().slice(0, 3).map((b) => h.opts().onBatch(b, heartbeat)));
+    await h.member.written();
+    assert.equal(h.sends.length, 1);
+    const mine = h.sends[0]!;
+    const writer = mine[0]!.headers['fsfault.fleet.writer'];
+    assert.match(writer ?? '', /^[0-9a-f]{8}\/1$/, 'every record names its writer: instance/epoch');
+    assert.ok(mine.every((m) => m.headers['fsfault.fleet.writer'] === writer));
+    const check = (h.view as unknown as { onStateRecord: (k: string, hd: Record<string, Buffer> | undefined) => void }).onStateRecord;
+    // The view reads this member's own records back (kafkajs hands header values over as bytes): nothing to do.
+    for (const m of mine) check(m.key, { 'fsfault.fleet.writer': Buffer.from(writer!) });
+    // A key of a partition it does not own, and a key its fold does not hold: not its business.
+    check('4/host-4/ext4/x', { 'fsfault.fleet.writer': Buffer.from('0000aaaa/7') });
+    check('1/host-nobody/ext4/x', { 'fsfault.fleet.writer': Buffer.from('0000aaaa/7') });
+    await h.member.written();
+    assert.equal(h.sends.length, 1, 'no write for its own records, other partitions or unknown keys');
+    // A late record of the previous owner (or one without a writer, from an older version) overwrote
+    // two of its keys: both are written again, with the owner's current state and writer.
+    const victim = mine.find((m) => m.key.startsWith('1/'))!;
+    const victim2 = mine.find((m) => m.key.startsWith('2/'))!;
+    check(victim.key, { 'fsfault.fleet.writer': Buffer.from('0000aaaa/7') });
+    check(victim2.key, undefined);
+    await h.member.written();
+    assert.equal(h.sends.length, 2, `one more write (log: ${h.log.join(' | ')})`);
+    assert.deepEqual(h.sends[1]!.map((m) => m.key).sort(), [victim.key, victim2.key].sort());
+    assert.deepEqual(h.sends[1]!.find((m) => m.key === victim.key)!.value, victim.value, "the owner's state of that key");
+    assert.equal(h.sends[1]![0]!.headers['fsfault.fleet.writer'], writer);
+    assert.equal(h.member.stats().repairs, 2);
+    // After a rejoin the writer changes (epoch 2): records of its own previous membership count as another writer's.
+    for (const m of [...h.sends[0]!, ...h.sends[1]!]) h.view.states.apply(m.key, m.value); // what its view read
+    h.opts().onJoin!({ events: [0, 1, 2] }); // restored from the view
+    await h.member.written();
+    await new Promise((r) => setTimeout(r, 10));
+    check(victim.key, { 'fsfault.fleet.writer': Buffer.from(writer!) });
+    await h.member.written();
+    assert.equal(h.sends.length, 3);
+    assert.match(h.sends[2]![0]!.headers['fsfault.fleet.writer'] ?? '', /\/2$/);
   });
 
   it('a large send goes as slices of at most N messages per partition, each partition in order', () => {

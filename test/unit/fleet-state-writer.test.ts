@@ -30,25 +30,27 @@ const { unpackMessages } = require(${JSON.stringify(path.resolve(__dirname, '../
 parentPort.on('message', (m) => {
   if (m.close) process.exit(0);
   if (m.topic === 'die') process.exit(3);
-  const got = unpackMessages(Buffer.from(m.packed)).map((x) => [x.partition, x.key, x.value.toString('hex')]);
+  const got = unpackMessages(Buffer.from(m.packed), m.headers).map((x) => [x.partition, x.key, x.value.toString('hex'), x.headers]);
   parentPort.postMessage({ warn: JSON.stringify({ topic: m.topic, compression: m.compression, got }) });
   parentPort.postMessage(m.topic === 'fail' ? { id: m.id, error: 'broker said no' } : { id: m.id });
 });
 `,
 );
 
+// One header set per write (the writer's identity), shared by its messages as the member does.
+const headers = { 'fsfault.fleet.writer': '0a1b2c3d/4' };
 const messages = [
-  { partition: 0, key: '0/host-a/uuid:1', value: Buffer.from([2, 0, 1, 2]), headers: {} },
-  { partition: 11, key: '3/hôst-ü/device:sda', value: Buffer.alloc(0), headers: {} },
-  { partition: 7, key: '', value: Buffer.from('x'.repeat(70_000)), headers: {} },
+  { partition: 0, key: '0/host-a/uuid:1', value: Buffer.from([2, 0, 1, 2]), headers },
+  { partition: 11, key: '3/hôst-ü/device:sda', value: Buffer.alloc(0), headers },
+  { partition: 7, key: '', value: Buffer.from('x'.repeat(70_000)), headers },
 ];
-const expected = messages.map((m) => [m.partition, m.key, m.value.toString('hex')]);
+const expected = messages.map((m) => [m.partition, m.key, m.value.toString('hex'), headers]);
 
 describe('fleet state writer thread', () => {
   it('packs and unpacks messages exactly (partition, UTF-8 key, bytes), in order', () => {
-    const back = unpackMessages(packMessages(messages));
+    const back = unpackMessages(packMessages(messages), headers);
     assert.deepEqual(
-      back.map((m) => [m.partition, m.key, m.value.toString('hex')]),
+      back.map((m) => [m.partition, m.key, m.value.toString('hex'), m.headers]),
       expected,
     );
     assert.equal(unpackMessages(packMessages([])).length, 0);
@@ -63,6 +65,7 @@ describe('fleet state writer thread', () => {
       await assert.rejects(w.send('fail', messages), /broker said no/);
       await w.send('state', messages.slice(0, 1));
       assert.equal(warnings.length, 3, 'the thread still serves writes after a failed one');
+      await assert.rejects(w.send('state', [messages[0]!, { ...messages[1]!, headers: { ...headers } }]), /share one header set/);
     } finally {
       await w.close();
     }
