@@ -1,7 +1,7 @@
 /**
  * Reading a whole store back does not grow memory with the number of rows read. A store of 100k
  * events is read to the end through the paths the commands use (replayEvents: `replay` and the
- * connectors' re-delivery; scanQuery: `events`, `summary`; both the store's scan()), each in a child
+ * connectors' re-delivery; `events`, `summary`: the store's scan() itself), each in a child
  * under the product's heap policy with 24 MiB of live objects beside it, as in a running agent.
  * Between the 10,000th row and the end, the old generation and the ArrayBuffer bytes (the rows'
  * Avro bodies) must stay where they were. Before scan(), pages of decoded rows were promoted: the old

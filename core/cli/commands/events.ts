@@ -8,7 +8,6 @@ import { EVENT_KINDS, type EventKind } from '../../model/event';
 import { jsonView, textView } from '../../model/json-view';
 import { timeRange } from '../time-arg';
 import type { LocalStore } from '../../store/local-store';
-import { scanQuery } from '../../store/replay';
 import { addStoreLocationOptions, withStore, writeLines, type StoreCommandDeps, type StoreLocationOptions } from '../store-commands';
 import type { EventQuery } from '../../store/types';
 
@@ -41,7 +40,7 @@ export function eventsQuery(opts: EventsOptions, nowUs: number = Date.now() * 10
 
 /** One line per matching event: `offset text` or a JSON object. */
 export function* eventLines(store: LocalStore, q: EventQuery, json: boolean): Generator<string> {
-  for (const s of scanQuery(store, q)) yield json ? JSON.stringify(jsonView(s.event, s.offset)) : `${String(s.offset).padStart(8)} ${textView(s.event)}`;
+  for (const s of store.scan(q)) yield json ? JSON.stringify(jsonView(s.event, s.offset)) : `${String(s.offset).padStart(8)} ${textView(s.event)}`;
 }
 
 export function register(program: Command, deps: StoreCommandDeps): void {

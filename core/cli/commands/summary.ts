@@ -6,7 +6,6 @@ import type { Command } from 'commander';
 import { timeRange } from '../time-arg';
 import { summarize, summaryText, type Summary } from '../../projections/summary';
 import type { LocalStore } from '../../store/local-store';
-import { scanQuery } from '../../store/replay';
 import { addStoreLocationOptions, withStore, type StoreCommandDeps, type StoreLocationOptions } from '../store-commands';
 import type { EventQuery, StoredEvent } from '../../store/types';
 import { progress } from '../progress';
@@ -26,13 +25,13 @@ function* tracked(events: Iterable<StoredEvent>, onOffset: (offset: number, n: n
   }
 }
 
-/** Counted while the store is read in chunks (scanQuery): memory does not grow with the history. */
+/** Counted while the store is read (its scan()): memory does not grow with the history. */
 export function summaryOf(store: LocalStore, opts: SummaryOptions, nowUs: number = Date.now() * 1000, err?: NodeJS.WritableStream & { isTTY?: boolean }): Summary {
   const q: EventQuery = { ...timeRange(opts, nowUs) };
-  if (!err) return summarize(scanQuery(store, q));
+  if (!err) return summarize(store.scan(q));
   const bar = progress(err, 'summarising', store.headOffset());
   try {
-    return summarize(tracked(scanQuery(store, q), (offset, n) => bar.update(offset, n)));
+    return summarize(tracked(store.scan(q), (offset, n) => bar.update(offset, n)));
   } finally {
     bar.clear();
   }

@@ -1,6 +1,6 @@
 /**
  * Child of store-scan-memory.test: reads a whole store back through the read paths the commands use
- * (replayEvents: `replay`, the connectors' re-delivery; scanQuery: `events`, `summary`) under the
+ * (replayEvents: `replay`, the connectors' re-delivery; the store's scan(): `events`, `summary`) under the
  * product's heap policy, with live objects beside it (a running agent's heap), and prints the old
  * generation's size and memoryUsage().arrayBuffers after 10k rows and at most after every 1000 rows
  * up to the end. Run in its own process so the heap flags and the figures are its own.
@@ -10,7 +10,7 @@
 import * as v8 from 'node:v8';
 import { applyHeapPolicy } from '../../../core/heap-policy';
 import { SqliteStore } from '../../../core/store/sqlite-store';
-import { replayEvents, scanQuery } from '../../../core/store/replay';
+import { replayEvents } from '../../../core/store/replay';
 import { testCodec } from '../store-test-events';
 
 const [stateDir, reader, ballastMiB] = process.argv.slice(2);
@@ -25,7 +25,7 @@ const oldSpace = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 
 const sample = () => ({ old: oldSpace(), arrayBuffers: process.memoryUsage().arrayBuffers / MiB, rss: process.memoryUsage().rss / MiB });
 
 const store = SqliteStore.open({ stateDir: stateDir!, host: 'h', readOnly: true, codec: testCodec() });
-const rows = reader === 'replay' ? replayEvents(store, 1) : scanQuery(store, {});
+const rows = reader === 'replay' ? replayEvents(store, 1) : store.scan({});
 let n = 0;
 let count = 0;
 let at10k = sample();
