@@ -30,11 +30,11 @@
  */
 import type { KafkaTransport, ConsumedBatch, GroupConsumer } from '../connectors/kafka/kafkajs-adapter';
 import * as crypto from 'node:crypto';
-import { parseOrderHeaders, type RawHeaders } from '../connectors/kafka/headers';
+import { headerText, parseOrderHeaders, type RawHeaders } from '../connectors/kafka/headers';
 import type { EventCodec } from '../core/schema/codec';
 import { FsfaultError, isFsfaultError } from '../core/errors';
 import { PartitionFold, type EventMeta } from './fold';
-import { encodeState, H_FLEET_WRITER, stateKey, type FleetStateRecord } from './state-record';
+import { encodeState, H_FLEET_WRITER, stateKey, stateKeyPartition, type FleetStateRecord } from './state-record';
 import type { AvroValues } from './avro-values';
 import type { TopicView } from './topic-view';
 import type { StateSink } from './state-writer';
@@ -100,7 +100,6 @@ export class FleetMember {
   private readonly instance = crypto.randomUUID().slice(0, 8);
   /** The writer header of this membership's writes: one object shared by a write's messages. */
   private writerHeaders: Record<string, string> = { [H_FLEET_WRITER]: `${this.instance}/0` };
-  private writerBytes = Buffer.from(`${this.instance}/0`);
   private repairs = 0;
 
   /** Rejects (FLEET_UNAVAILABLE) when the group consumer stopped for good; `fleet serve` exits on it. */
@@ -132,11 +131,9 @@ export class FleetMember {
    */
   private checkWriter(key: string, headers: RawHeaders | undefined): void {
     if (this.stopping) return;
-    const fold = this.folds.get(Number(key.slice(0, key.indexOf('/'))));
+    const fold = this.folds.get(stateKeyPartition(key));
     if (!fold) return;
-    let w = headers?.[H_FLEET_WRITER];
-    if (Array.isArray(w)) w = w[0];
-    if (w !== undefined && (Buffer.isBuffer(w) ? w.equals(this.writerBytes) : w === this.writerHeaders[H_FLEET_WRITER])) return;
+    if (headers && headerText(headers, H_FLEET_WRITER) === this.writerHeaders[H_FLEET_WRITER]) return;
     const r = fold.records.get(key);
     if (!r) return;
     fold.markDirty([r]);
@@ -176,9 +173,7 @@ export class FleetMember {
   private onJoin(partitions: number[]): void {
     this.joined = true;
     this.epoch++;
-    const writer = `${this.instance}/${this.epoch}`;
-    this.writerHeaders = { [H_FLEET_WRITER]: writer };
-    this.writerBytes = Buffer.from(writer);
+    this.writerHeaders = { [H_FLEET_WRITER]: `${this.instance}/${this.epoch}` };
     this.assigned = [...partitions].sort((a, b) => a - b);
     this.folds.clear(); // restored afresh: another member may have folded these since we last had them
     this.pending.clear(); // kafkajs resumes every partition from its committed offset

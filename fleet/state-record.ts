@@ -58,6 +58,11 @@ export function stateKey(partition: number, host: string, healthKey: string): st
   return `${partition}/${host}/${healthKey}`;
 }
 
+/** The events partition a state key belongs to (its first segment), without decoding the record. */
+export function stateKeyPartition(key: string): number {
+  return Number(key.slice(0, key.indexOf('/')));
+}
+
 const opt = (type: unknown) => ['null', type];
 const errorMark = { type: 'record', name: 'ErrorMark', fields: [
   { name: 'offset', type: 'long' },

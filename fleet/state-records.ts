@@ -12,7 +12,7 @@
  * The bytes are copied: kafkajs hands out views into the whole (decompressed) fetched batch, and
  * keeping one view per key would keep every batch that still holds a live key in memory.
  */
-import { decodeState, isStateValue, type FleetStateRecord } from './state-record';
+import { decodeState, isStateValue, stateKeyPartition, type FleetStateRecord } from './state-record';
 
 export class StateRecords {
   private readonly byKey = new Map<string, FleetStateRecord | Buffer>();
@@ -51,7 +51,7 @@ export class StateRecords {
    */
   *ofPartitions(partitions: ReadonlySet<number>): IterableIterator<FleetStateRecord> {
     for (const [key, v] of this.byKey) {
-      if (!partitions.has(Number(key.slice(0, key.indexOf('/'))))) continue;
+      if (!partitions.has(stateKeyPartition(key))) continue;
       const r = this.decoded(key, v);
       if (r && partitions.has(r.partition)) yield r;
     }

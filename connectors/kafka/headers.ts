@@ -46,7 +46,8 @@ export function buildHeaders(h: MessageHeaders): HeaderMap {
 /** Header values as a client hands them over: bytes or text; a header that repeats, as an array (the first is fsfault's). */
 export type RawHeaders = Record<string, Buffer | string | (Buffer | string)[] | undefined>;
 
-function text(raw: RawHeaders, k: string): string | undefined {
+/** One header's value as text (the first one when it repeats); undefined when absent. */
+export function headerText(raw: RawHeaders, k: string): string | undefined {
   let v = raw[k];
   if (Array.isArray(v)) v = v[0];
   return v === undefined ? undefined : Buffer.isBuffer(v) ? v.toString('utf8') : v;
@@ -62,21 +63,21 @@ export type OrderHeaders = Pick<MessageHeaders, 'storeId' | 'storeOffset' | 'hos
  */
 export function parseOrderHeaders(raw: RawHeaders | undefined): OrderHeaders | null {
   if (!raw) return null;
-  const offset = text(raw, H_STORE_OFFSET);
-  const host = text(raw, H_HOST);
+  const offset = headerText(raw, H_STORE_OFFSET);
+  const host = headerText(raw, H_HOST);
   if (offset === undefined || host === undefined || !/^\d+$/.test(offset)) return null;
-  return { storeId: text(raw, H_STORE_ID) ?? null, storeOffset: Number(offset), host };
+  return { storeId: headerText(raw, H_STORE_ID) ?? null, storeOffset: Number(offset), host };
 }
 
 /** Decode (pure): header values as raw bytes/strings → typed fields; null when not an fsfault message. */
 export function parseHeaders(raw: RawHeaders): MessageHeaders | null {
   const order = parseOrderHeaders(raw);
   if (!order) return null;
-  const id = text(raw, H_SCHEMA_ID);
+  const id = headerText(raw, H_SCHEMA_ID);
   return {
-    eventId: text(raw, H_EVENT_ID) ?? '',
+    eventId: headerText(raw, H_EVENT_ID) ?? '',
     ...order,
-    fingerprint: text(raw, H_FINGERPRINT) ?? '',
+    fingerprint: headerText(raw, H_FINGERPRINT) ?? '',
     schemaId: id !== undefined && /^\d+$/.test(id) ? Number(id) : null,
   };
 }
