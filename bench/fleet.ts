@@ -18,7 +18,8 @@
  * the topic (read with the admin API). The start-up alone (nothing to fold) is measured too and
  * subtracted for the fold rate proper.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpuOfPid } from './proc-cpu';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -154,17 +155,7 @@ async function serve(config: string, dir: string, name: string): Promise<Instanc
   return { url: `http://127.0.0.1:${port}`, child };
 }
 
-/**
- * CPU seconds (user + system) an instance has used so far, from /proc/<pid>/stat (fields 14 and
- * 15, in clock ticks). Less sensitive to the other load of a shared machine than wall time: the
- * fold's CPU cost per event is the figure to compare between two runs of this bench.
- */
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-function cpuOfPid(pid: number, tid?: number): number {
-  const stat = fs.readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // the command name may hold spaces
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK; // fields 14 and 15, counted from field 3
-}
+/** CPU seconds an instance has used so far (the fold's cost per event is compared between runs by it). */
 function cpuSeconds(i: Instance): number {
   return cpuOfPid(i.child.pid!);
 }

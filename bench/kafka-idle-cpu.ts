@@ -10,6 +10,7 @@
  * before/after comparison. Target: with Kafka <= 0.5 % of one core over 60 s.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cpuOfPid } from './proc-cpu';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -24,14 +25,8 @@ const BIN = binAt >= 0 ? path.resolve(args.splice(binAt, 2)[1]!) : path.join(rep
 const SECONDS = Number(args[0] ?? 60);
 const VERSION = args[1] ?? KAFKA_VERSIONS[0]!;
 const WARMUP_MS = 5000;
-const TICKS = 100; // USER_HZ: /proc/PID/stat times are in 1/100 s on Linux
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS; // utime, stime (fields 14, 15)
-}
 
 async function measure(name: string, extra: string[]): Promise<number> {
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fsfault-bench-idle-'));
@@ -41,10 +36,10 @@ async function measure(name: string, extra: string[]): Promise<number> {
   try {
     await sleep(WARMUP_MS);
     if (child.exitCode !== null) throw new Error(`watch exited (${child.exitCode}): ${stderr}`);
-    const c0 = cpuSeconds(child.pid!);
+    const c0 = cpuOfPid(child.pid!);
     const t0 = process.hrtime.bigint();
     await sleep(SECONDS * 1000);
-    const cpu = cpuSeconds(child.pid!) - c0;
+    const cpu = cpuOfPid(child.pid!) - c0;
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
     const pctCore = (100 * cpu) / wall;
     console.log(`${name.padEnd(28)} ${cpu.toFixed(2)} s CPU in ${wall.toFixed(1)} s = ${pctCore.toFixed(2)} % of a core`);
